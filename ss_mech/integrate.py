@@ -1,0 +1,215 @@
+"""Integrate a :class:`~ss_mech.system.System` with torchsde and keep the energy books.
+
+The solver steps with a fixed ``dt`` (shortened so the ``n_out`` output times fall on steps).
+Between output times, torchsde returns the state after every step; the path integrals are
+taken over those steps with the trapezoidal (Stratonovich) rule::
+
+    D += h · ½ (v_nᵀΓv_n + v_{n+1}ᵀΓv_{n+1})          friction heat
+    J += ½ (v_n + v_{n+1}) · (G ΔW_n)                   work of the thermal force
+
+so the first law ``E(t) − E(0) = J − D`` holds to the integrator's accuracy (it is checked,
+not assumed). Work is counted like ``scipy.integrate`` does: steps, drift and diffusion
+evaluations, mass solves and CG iterations are in ``Trajectory.stats``.
+"""
+from __future__ import annotations
+
+import math
+import time
+import warnings
+
+import numpy as np
+import torch
+import torchsde
+from tqdm.auto import tqdm
+
+from .noise import SampledNoise, ZeroBrownian, brownian_motion
+from .sde import LangevinSDE
+from .stability import METHODS, choose_step
+from .system import System
+from .trajectory import Trajectory
+from .validation import as_finite_array, positive, positive_int
+
+__all__ = ["simulate", "initial_state"]
+
+
+def initial_state(system: System, *, x0=None, v0=None, samples: int = 1, seed: int = 0):
+    """Initial positions and velocities as (samples, N) arrays.
+
+    ``x0``/``v0`` may be (N,) (shared by all samples) or (samples, N). Missing positions are
+    drawn uniform in [0, 1) from ``seed`` (the paper's start), missing velocities are zero.
+    """
+    N = system.n_dof
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+
+    def _shape(a, name):
+        a = as_finite_array(a, name)
+        if a.ndim == 1:
+            a = np.broadcast_to(a, (samples, a.shape[0]))
+        if a.shape != (samples, N):
+            raise ValueError(f"{name} must have shape ({N},) or ({samples}, {N}) (node order × labels), got {a.shape}")
+        return np.array(a, dtype=float)
+
+    x = _shape(x0, "x0") if x0 is not None else np.broadcast_to(rng.uniform(0.0, 1.0, N), (samples, N)).copy()
+    v = _shape(v0, "v0") if v0 is not None else np.zeros((samples, N))
+    return x, v
+
+
+def _time_grid(t0: torch.Tensor, h: float, steps: int) -> torch.Tensor:
+    """Step times built exactly as torchsde advances ``curr_t + dt``, so it never takes an extra step."""
+    ts = [t0]
+    for _ in range(steps):
+        ts.append(ts[-1] + h)
+    return torch.stack(ts)
+
+
+def simulate(system: System, *, t_end: float, dt: float | None = None, method: str = "euler",
+             x0=None, v0=None, samples: int = 1, seed: int = 0, n_out: int = 101,
+             noise: SampledNoise | None = None, dtype=torch.float64, device="cpu",
+             save_states: bool = True, progress: bool = False, mass_solver: str = "auto",
+             max_chunk_bytes: int = 1 << 26) -> Trajectory:
+    """Integrate the Langevin equation of ``system`` from 0 to ``t_end``.
+
+    Parameters
+    ----------
+    system : System
+        The machine with its data springs attached.
+    t_end : float
+        Duration (time units of the system).
+    dt : float, optional
+        Integration step. Checked against the stability limit (ValueError naming a stable
+        step when too large); chosen as half the limit when omitted. Shortened so that
+        every output time falls on a step.
+    method : {'euler', 'srk', 'heun', 'midpoint'}
+        torchsde solver (see :mod:`ss_mech.stability` for orders).
+    x0, v0 : array-like, optional
+        Initial state, (N,) or (samples, N); see :func:`initial_state`.
+    samples : int
+        Independent noise realisations integrated together (a batched ensemble).
+    seed : int
+        Seeds the default initial positions and the Brownian motion: same seed, same numbers.
+    n_out : int
+        Evenly spaced output times including 0 and ``t_end``.
+    noise : SampledNoise, optional
+        A given noise signal (samples × noise_dim channels) instead of fresh Brownian motion —
+        the pathwise mode, where the same samples also drive a circuit.
+    dtype, device : torch dtype and device (float64 for physics checks).
+    save_states : bool
+        Keep x and v at every output time (memory T × samples × N).
+    progress : bool
+        Show a progress bar.
+    mass_solver : {'auto', 'cg', 'dense'}
+    max_chunk_bytes : int
+        Memory for the per-step states torchsde returns between output times.
+    """
+    t_end = positive(t_end, "t_end")
+    n_out = positive_int(n_out, "n_out")
+    if n_out < 2:
+        raise ValueError(f"n_out must be >= 2 (0 and t_end), got {n_out}")
+    samples = positive_int(samples, "samples")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
+    N = system.n_dof
+    x_init, v_init = initial_state(system, x0=x0, v0=v0, samples=samples, seed=seed)
+    dt, dt_max = choose_step(system, method, t_end, dt)
+    interval = t_end / (n_out - 1)
+    k = max(1, math.ceil(interval / dt - 1e-9))
+    h = interval / k
+
+    sde = LangevinSDE(system, sde_type=METHODS[method][0], dtype=dtype, device=device, mass_solver=mass_solver)
+    if noise is not None:
+        if not system.thermal:
+            raise ValueError("a noise signal was given but the system has no thermal noise (T = 0 or friction = 0)")
+        if (noise.samples, noise.n_noise) != (samples, system.noise_dim):
+            raise ValueError(f"noise has shape (samples={noise.samples}, channels={noise.n_noise}); "
+                             f"this run needs ({samples}, {system.noise_dim})")
+        if noise.t0 > 0 or noise.t_end < t_end * (1 - 1e-12):
+            raise ValueError(f"noise covers [{noise.t0}, {noise.t_end}] but the run needs [0, {t_end}]")
+        bm, source = noise.brownian(dtype=dtype, device=device), "sampled"
+    elif system.thermal:
+        entropy = int(np.random.SeedSequence(seed).spawn(2)[1].generate_state(1)[0])
+        bm = brownian_motion(0.0, t_end + 2 * h, samples=samples, n_noise=system.noise_dim, seed=entropy,
+                             method=method, dtype=dtype, device=device)
+        source = "brownian"
+    else:
+        bm, source = ZeroBrownian(samples, dtype=dtype, device=device), "none"
+
+    T = n_out
+    out = {name: np.zeros((T, samples)) for name in ("kinetic", "potential", "dissipated", "noise_work")}
+    xs = np.zeros((T, samples, N)) if save_states else None
+    vs = np.zeros((T, samples, N)) if save_states else None
+
+    def record(i, x_np, v_np):
+        out["kinetic"][i] = system.kinetic(v_np)
+        out["potential"][i] = system.potential(x_np)
+        if save_states:
+            xs[i], vs[i] = x_np, v_np
+
+    y = torch.as_tensor(np.concatenate([x_init, v_init], axis=1), dtype=dtype, device=device)
+    record(0, x_init, v_init)
+    chunk = max(1, min(k, int(max_chunk_bytes // max(1, samples * 2 * N * 8))))
+    t_cur = torch.tensor(0.0, dtype=dtype, device=device)
+    D = torch.zeros(samples, dtype=dtype, device=device)
+    J = torch.zeros(samples, dtype=dtype, device=device)
+    steps, done = 0, 1
+    start = time.perf_counter()
+    bar = tqdm(total=T - 1, desc="simulate", unit="out", disable=not progress, leave=False)
+    try:
+        for i in range(1, T):
+            remaining = k
+            while remaining:
+                c = min(chunk, remaining)
+                ts = _time_grid(t_cur, h, c)
+                with torch.no_grad():
+                    ys = torchsde.sdeint(sde, y, ts, bm=bm, method=method, dt=h)
+                V = ys[:, :, N:]  # (c+1, S, N)
+                D += _dissipation(sde, V, h)
+                if sde.noise_dim:
+                    J += _noise_work(sde, bm, ts, V)
+                y, t_cur = ys[-1], ts[-1]
+                remaining -= c
+                steps += c
+            y_np = y.cpu().numpy()
+            record(i, y_np[:, :N], y_np[:, N:])
+            out["dissipated"][i] = D.cpu().numpy()
+            out["noise_work"][i] = J.cpu().numpy()
+            done = i + 1
+            bar.update(1)
+    except KeyboardInterrupt:
+        warnings.warn(f"simulation interrupted at t={float(t_cur):.6g}: returning the {done} output times completed",
+                      RuntimeWarning, stacklevel=2)
+    finally:
+        bar.close()
+    wall = time.perf_counter() - start
+
+    y_np = y.cpu().numpy()
+    traj = Trajectory(
+        t=np.linspace(0.0, t_end, T), **out, protocol_work=np.zeros((T, samples)),
+        loss=(out["potential"] * 2.0 / (system.stiffness * max(system.n_points, 1) * system.n_labels)),
+        x_end=y_np[:, :N], v_end=y_np[:, N:], x=xs, v=vs, backend="mech",
+        stats={"steps": steps, "n_drift": sde.n_drift, "n_diffusion": sde.n_diffusion,
+               "mass_solves": sde.mass.n_solves, "cg_iterations": sde.mass.n_iterations, "wall_time": wall},
+        meta={"method": method, "strong_order": METHODS[method][1], "sde_type": METHODS[method][0],
+              "dt": h, "dt_max": dt_max, "t_end": t_end, "n_out": n_out, "samples": samples, "seed": seed,
+              "noise_source": source, "mass_solver": sde.mass.method, "dtype": str(dtype).replace("torch.", ""),
+              "interrupted": done < T, "grid": system.grid.to_dict(), "n_labels": system.n_labels,
+              **system.params()})
+    return traj.truncated(done) if done < T else traj
+
+
+def _dissipation(sde: LangevinSDE, V: torch.Tensor, h: float) -> torch.Tensor:
+    """Trapezoidal ∫ vᵀΓv dt over the steps of a chunk, per sample."""
+    if sde.Gamma is None:
+        return torch.zeros(V.shape[1], dtype=V.dtype, device=V.device)
+    c1, S, N = V.shape
+    flat = V.reshape(-1, N).T  # (N, c1·S)
+    p = (flat * (sde.Gamma @ flat)).sum(0).reshape(c1, S)
+    return h * (0.5 * (p[0] + p[-1]) + p[1:-1].sum(0))
+
+
+def _noise_work(sde: LangevinSDE, bm, ts: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
+    """Stratonovich ∫ v·η dt over the steps of a chunk: Σ ½(v_n + v_{n+1})·(G ΔW_n)."""
+    c1, S, N = V.shape
+    dW = torch.stack([bm(ts[n], ts[n + 1]) for n in range(c1 - 1)])  # (c, S, n_noise)
+    impulse = sde.noise_force(dW.reshape(-1, dW.shape[-1]))  # (N, c·S)
+    vmid = 0.5 * (V[1:] + V[:-1]).reshape(-1, N).T  # (N, c·S)
+    return (vmid * impulse).sum(0).reshape(c1 - 1, S).sum(0)

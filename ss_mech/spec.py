@@ -1,0 +1,176 @@
+"""JSON experiment specs: one file, runnable through either backend.
+
+::
+
+    {"grid": {"n_sticks": [4], "u_min": [0.0], "u_max": [6.28]},      # u_min/u_max optional
+     "n_labels": 1,
+     "physics": {"mass": 1.0, "stiffness": 1.0, "friction": 4.0,
+                 "temperature": 0.0, "kb": 1.0, "noise": "fdt"},
+     "data": {"X": [[0.1], ...], "y": [[0.3], ...]},
+     "initial": {"x": [...], "v": [...]},                               # optional, node order
+     "run": {"t_end": 0.3, "dt": 0.001, "method": "euler", "samples": 1,
+             "seed": 0, "n_out": 101}}
+
+``u_min``/``u_max`` default to the data's box; ``initial`` defaults to seeded uniform
+positions in [0, 1) and zero velocities; ``n_out`` counts the output times including 0 and
+``t_end``; ``dt`` is the integration step (for the circuit: ngspice's maximum step) and may
+be omitted for the mechanical backend. Errors name the offending key, e.g.
+``spec: physics.friction must be >= 0, got -1``.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .grid import Grid
+from .system import PARAM_CHECKS, System
+from .validation import positive_int
+
+__all__ = ["Spec", "RunOptions", "load_spec", "spec_dict", "SpecError"]
+
+_TOP = {"grid", "n_labels", "physics", "data", "initial", "run"}
+_PHYSICS = {"mass", "stiffness", "friction", "temperature", "kb", "noise"}
+_RUN = {"t_end", "dt", "method", "samples", "seed", "n_out"}
+
+
+class SpecError(ValueError):
+    """A spec that cannot describe an experiment; the message names the key."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    t_end: float
+    dt: float | None = None
+    method: str | None = None  # backend default when None (mech: 'euler', circuit: 'trap')
+    samples: int = 1
+    seed: int = 0
+    n_out: int = 101
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A parsed spec: the system, its initial state and how to run it."""
+
+    system: System
+    x0: np.ndarray | None
+    v0: np.ndarray | None
+    run: RunOptions
+    source: dict
+
+    def to_dict(self) -> dict:
+        return self.source
+
+
+def _unknown(section: dict, allowed: set, where: str):
+    extra = sorted(set(section) - allowed)
+    if extra:
+        raise SpecError(f"spec: unknown key {where + '.' if where else ''}{extra[0]} "
+                        f"(valid: {', '.join(sorted(allowed))})")
+
+
+def _section(d: dict, key: str, required: bool = True) -> dict:
+    if key not in d:
+        if required:
+            raise SpecError(f"spec: missing key {key}")
+        return {}
+    if not isinstance(d[key], dict):
+        raise SpecError(f"spec: {key} must be an object, got {type(d[key]).__name__}")
+    return d[key]
+
+
+def _wrap(where: str, fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except (ValueError, TypeError) as exc:
+        raise SpecError(f"spec: {where}: {exc}") from None
+
+
+def load_spec(spec) -> Spec:
+    """Parse a spec from a path, a JSON string or a dict."""
+    if isinstance(spec, (str, Path)) and not str(spec).lstrip().startswith("{"):
+        path = Path(spec)
+        if not path.exists():
+            raise SpecError(f"spec file not found: {path}")
+        try:
+            spec = json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise SpecError(f"spec {path}: invalid JSON: {exc}") from None
+    elif isinstance(spec, str):
+        spec = json.loads(spec)
+    if not isinstance(spec, dict):
+        raise SpecError(f"spec must be a JSON object, got {type(spec).__name__}")
+    _unknown(spec, _TOP, "")
+
+    data = _section(spec, "data")
+    _unknown(data, {"X", "y"}, "data")
+    for key in ("X", "y"):
+        if key not in data:
+            raise SpecError(f"spec: missing key data.{key}")
+    X = _wrap("data.X", lambda: np.asarray(data["X"], dtype=float))
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise SpecError(f"spec: data.X must be a non-empty list of points (B × d), got shape {X.shape}")
+
+    g = _section(spec, "grid")
+    _unknown(g, {"n_sticks", "u_min", "u_max"}, "grid")
+    if "n_sticks" not in g:
+        raise SpecError("spec: missing key grid.n_sticks")
+    n_sticks = g["n_sticks"] if isinstance(g["n_sticks"], list) else [g["n_sticks"]] * X.shape[1]
+    u_min = g.get("u_min", X.min(axis=0).tolist())
+    u_max = g.get("u_max", X.max(axis=0).tolist())
+    grid = _wrap("grid", Grid, tuple(n_sticks), tuple(np.atleast_1d(u_min)), tuple(np.atleast_1d(u_max)))
+
+    phys = _section(spec, "physics", required=False)
+    _unknown(phys, _PHYSICS, "physics")
+    n_labels = spec.get("n_labels", 1)
+    try:
+        positive_int(n_labels, "n_labels")
+        for key, value in phys.items():
+            PARAM_CHECKS[key](value, f"physics.{key}")
+    except (ValueError, TypeError) as exc:
+        raise SpecError(f"spec: {exc}") from None
+    system = _wrap("data", System, grid, n_labels=n_labels, X=X, y=data["y"], **phys)
+
+    init = _section(spec, "initial", required=False)
+    _unknown(init, {"x", "v"}, "initial")
+    x0 = v0 = None
+    for key in ("x", "v"):
+        if key in init:
+            arr = _wrap(f"initial.{key}", lambda: np.asarray(init[key], dtype=float))
+            if arr.shape[-1:] != (system.n_dof,) or arr.ndim > 2 or not np.all(np.isfinite(arr)):
+                raise SpecError(f"spec: initial.{key} must hold {system.n_dof} finite numbers "
+                                f"(nodes {grid.shape} × {system.n_labels} labels, C order), got shape {arr.shape}")
+            x0, v0 = (arr, v0) if key == "x" else (x0, arr)
+
+    r = _section(spec, "run")
+    _unknown(r, _RUN, "run")
+    if "t_end" not in r:
+        raise SpecError("spec: missing key run.t_end")
+    run = RunOptions(**{k: r[k] for k in _RUN if k in r})
+    for key, check in (("t_end", lambda v: v > 0), ("samples", lambda v: int(v) == v and v >= 1),
+                       ("n_out", lambda v: int(v) == v and v >= 2), ("seed", lambda v: int(v) == v and v >= 0)):
+        val = getattr(run, key)
+        if isinstance(val, bool) or not isinstance(val, (int, float)) or not check(val):
+            raise SpecError(f"spec: run.{key} has an invalid value {val!r}")
+    if run.dt is not None and (isinstance(run.dt, bool) or not isinstance(run.dt, (int, float)) or run.dt <= 0):
+        raise SpecError(f"spec: run.dt must be a positive number, got {run.dt!r}")
+    return Spec(system=system, x0=x0, v0=v0, run=run, source=spec)
+
+
+def spec_dict(system: System, *, x0=None, v0=None, **run) -> dict:
+    """The spec (as a dict) describing ``system`` with its data; inverse of :func:`load_spec`."""
+    d = {"grid": system.grid.to_dict(), "n_labels": system.n_labels, "physics": system.params(),
+         "data": {"X": system.X.tolist(), "y": system.y.tolist()}, "run": run}
+    init = {}
+    if x0 is not None:
+        init["x"] = np.asarray(x0).tolist()
+    if v0 is not None:
+        init["v"] = np.asarray(v0).tolist()
+    if init:
+        d["initial"] = init
+    return d
+

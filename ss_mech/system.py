@@ -1,0 +1,224 @@
+"""The springs-and-sticks system: physical parameters + element list → sparse operators.
+
+Equation of motion (DESIGN.md §1), for positions ``x`` ∈ R^N (node heights, node order ×
+labels) and velocities ``v = ẋ``::
+
+    M ẍ = −K x + b − Γ ẋ + η(t),     K = k WᵀW,  b = k Wᵀy,  Γ = γ M
+
+with the thermal force ``η`` in one of two conventions:
+
+``noise='fdt'`` (default, physical)
+    one independent force per damper e on its coordinate, intensity ``2 k_B T r_e``, so
+    ``⟨η ηᵀ⟩ = 2 k_B T Γ δ(t−t′)``. The stationary state is Gibbs, ``∝ exp(−(K+U)/k_BT)``:
+    ⟨kinetic⟩ = N k_BT/2 and position covariance ``k_BT K⁻¹``. A circuit of resistors with
+    Johnson noise obeys exactly this.
+``noise='paper'`` (reproduction only)
+    the authors' noise: ``σ dW`` added to every velocity, ``σ² = 2 k_B T γ / m_s``. Because
+    the mass matrix is not diagonal this is **not** Gibbs (one stick: ⟨kinetic⟩ ≈ 0.33 k_BT
+    instead of 1.0). Offered to reproduce the paper's figures, nothing else.
+
+Units are whatever the user's are (the authors use unitless k, M with k_B = 1.38e-23; 1.0
+is common); energies come out in units of ``k·(height)²``.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import scipy.sparse as sp
+
+from .elements import ElementGroup, ElementList, spring_elements, stick_elements
+from .grid import Grid
+from .validation import as_finite_array, non_negative, one_of, positive, positive_int
+
+__all__ = ["System", "NOISE_CONVENTIONS", "PARAM_CHECKS"]
+
+NOISE_CONVENTIONS = ("fdt", "paper")
+
+#: Validators of the physical parameters, by keyword (each raises ValueError naming the value).
+PARAM_CHECKS = {
+    "mass": positive, "stiffness": positive, "friction": non_negative, "temperature": non_negative,
+    "kb": positive, "noise": lambda v, name: one_of(v, name, NOISE_CONVENTIONS),
+}
+
+
+class System:
+    """A springs-and-sticks machine, optionally with data springs attached.
+
+    Parameters
+    ----------
+    grid : Grid
+        Sticks and box.
+    n_labels : int
+        Outputs m per input (each node carries m heights; labels never couple).
+    mass : float
+        Total mass M (> 0); each stick weighs ``M / Π n_i``.
+    stiffness : float
+        Spring constant k of every data spring (> 0).
+    friction : float
+        Friction rate γ (≥ 0, 1/time): damping matrix ``Γ = γ M``.
+    temperature : float
+        Bath temperature T (≥ 0).
+    kb : float
+        Boltzmann constant k_B (> 0): 1.0 for reduced units, 1.380649e-23 J/K for SI.
+    noise : {'fdt', 'paper'}
+        Thermal-noise convention (see the module docstring). At T = 0 both coincide.
+    X, y : array-like, optional
+        Data points (B × d) and targets (B × m, or (B,) when m = 1) whose springs are attached.
+    outside : {'error', 'clip'}
+        What to do with data points outside the grid's box.
+    """
+
+    def __init__(self, grid: Grid, *, n_labels: int = 1, mass: float = 1.0, stiffness: float = 1.0,
+                 friction: float = 0.0, temperature: float = 0.0, kb: float = 1.0, noise: str = "fdt",
+                 X=None, y=None, outside: str = "error", _sticks: tuple[ElementGroup, ...] | None = None):
+        if not isinstance(grid, Grid):
+            raise TypeError(f"grid must be a Grid, got {type(grid).__name__}")
+        self.grid = grid
+        self.n_labels = positive_int(n_labels, "n_labels")
+        self.mass = positive(mass, "mass")
+        self.stiffness = positive(stiffness, "stiffness")
+        self.friction = non_negative(friction, "friction")
+        self.temperature = non_negative(temperature, "temperature")
+        self.kb = positive(kb, "kb")
+        self.noise = one_of(noise, "noise", NOISE_CONVENTIONS)
+        self.n_dof = grid.n_nodes * self.n_labels
+        self._sticks = _sticks if _sticks is not None else stick_elements(grid, self.n_labels, self.mass, self.friction)
+        self.X = self.y = self.W = None
+        springs = None
+        if (X is None) != (y is None):
+            raise ValueError("pass both X and y, or neither")
+        if X is not None:
+            self.X, self.y = self._check_data(X, y)
+            self.W = grid.interpolation_matrix(self.X, outside=outside)
+            springs = spring_elements(self.W, self.y, self.n_labels, self.stiffness)
+        self.elements = ElementList(self.n_dof, self._sticks + ((springs,) if springs is not None else ()))
+
+    # ------------------------------------------------------------------ data
+    def _check_data(self, X, y):
+        X = as_finite_array(X, "X", ndim=2)
+        y = as_finite_array(y, "y")
+        if X.shape[0] == 0:
+            raise ValueError("X is empty: at least one data point is needed")
+        if X.shape[1] != self.grid.dim:
+            raise ValueError(f"X has {X.shape[1]} columns but the grid has {self.grid.dim} input dimensions")
+        if y.ndim == 1 and self.n_labels == 1:
+            y = y[:, None]
+        if y.ndim != 2 or y.shape != (X.shape[0], self.n_labels):
+            raise ValueError(f"y must have shape ({X.shape[0]}, {self.n_labels}) for {X.shape[0]} points "
+                             f"and n_labels={self.n_labels}, got {y.shape}")
+        return X, y
+
+    def with_data(self, X, y, *, outside: str = "error") -> "System":
+        """The same machine with the springs of ``(X, y)`` attached instead (sticks are reused)."""
+        return System(self.grid, n_labels=self.n_labels, mass=self.mass, stiffness=self.stiffness,
+                      friction=self.friction, temperature=self.temperature, kb=self.kb, noise=self.noise,
+                      X=X, y=y, outside=outside, _sticks=self._sticks)
+
+    def params(self) -> dict:
+        return {"mass": self.mass, "stiffness": self.stiffness, "friction": self.friction,
+                "temperature": self.temperature, "kb": self.kb, "noise": self.noise}
+
+    @property
+    def n_points(self) -> int:
+        return 0 if self.X is None else int(self.X.shape[0])
+
+    @property
+    def stick_mass(self) -> float:
+        """m_s = M / Π n_i."""
+        return self.mass / self.grid.n_cells
+
+    # ------------------------------------------------------------------ operators
+    @cached_property
+    def mass_matrix(self) -> sp.csr_matrix:
+        """M (N × N, sparse, SPD)."""
+        return self.elements.matrix("inertia")
+
+    @cached_property
+    def damping_matrix(self) -> sp.csr_matrix:
+        """Γ = γ M (N × N, sparse)."""
+        return self.elements.matrix("damper")
+
+    @cached_property
+    def stiffness_matrix(self) -> sp.csr_matrix:
+        """K = k WᵀW (N × N, sparse, PSD); zero without data."""
+        return self.elements.matrix("spring")
+
+    @cached_property
+    def force_offset(self) -> np.ndarray:
+        """b = k Wᵀy: the spring force at x = 0 (N,)."""
+        return self.elements.spring_force_offset()
+
+    @cached_property
+    def damper_levers(self) -> sp.csr_matrix:
+        """All damper levers stacked (E_d × N): the map from velocities to damper coordinates."""
+        groups = self.elements.of_kind("damper")
+        if not groups:
+            return sp.csr_matrix((0, self.n_dof))
+        return sp.vstack([g.levers for g in groups]).tocsr()
+
+    @cached_property
+    def damper_values(self) -> np.ndarray:
+        groups = self.elements.of_kind("damper")
+        return np.concatenate([g.values for g in groups]) if groups else np.zeros(0)
+
+    @property
+    def thermal(self) -> bool:
+        """True when the bath injects noise (T > 0 and γ > 0)."""
+        return self.temperature > 0 and self.friction > 0
+
+    @property
+    def noise_dim(self) -> int:
+        """Number of independent Brownian motions: one per damper (fdt) or per dof (paper)."""
+        if not self.thermal:
+            return 0
+        return self.damper_levers.shape[0] if self.noise == "fdt" else self.n_dof
+
+    def noise_amplitudes(self) -> np.ndarray:
+        """Per-Brownian-motion force amplitude.
+
+        ``fdt``: ``√(2 k_B T r_e)`` per damper (a force on the damper's coordinate).
+        ``paper``: ``σ = √(2 k_B T γ / m_s)`` per degree of freedom (added to the velocity directly).
+        """
+        kT = self.kb * self.temperature
+        if self.noise == "fdt":
+            return np.sqrt(2.0 * kT * self.damper_values)
+        return np.full(self.n_dof, np.sqrt(2.0 * kT * self.friction / self.stick_mass))
+
+    # ------------------------------------------------------------------ energies (numpy, any leading shape)
+    def kinetic(self, v) -> np.ndarray:
+        """K = ½ vᵀ M v for velocities ``v`` (…, N)."""
+        v = np.asarray(v)
+        Mv = (self.mass_matrix @ v.reshape(-1, self.n_dof).T).T.reshape(v.shape)
+        return 0.5 * np.sum(v * Mv, axis=-1)
+
+    def residuals(self, x) -> np.ndarray:
+        """``W x − y`` per data spring, shape (…, B·m)."""
+        if self.W is None:
+            raise ValueError("this system has no data springs")
+        x = np.asarray(x)
+        C = self.elements.of_kind("spring")[0]
+        pred = (C.levers @ x.reshape(-1, self.n_dof).T).T
+        return (pred - C.offsets).reshape(x.shape[:-1] + (-1,))
+
+    def potential(self, x) -> np.ndarray:
+        """U = k/2 Σ_j Σ_l (W_j x_l − y_jl)² (…,); zero without data."""
+        if self.W is None:
+            return np.zeros(np.shape(x)[:-1])
+        r = self.residuals(x)
+        return 0.5 * self.stiffness * np.sum(r * r, axis=-1)
+
+    def mse(self, x) -> np.ndarray:
+        """Mean squared error on the attached data, ``2U/(k·B·m)`` (…,)."""
+        return 2.0 * self.potential(x) / (self.stiffness * self.n_points * self.n_labels)
+
+    def predict(self, x, X, *, outside: str = "clip") -> np.ndarray:
+        """Predictions (B × m) of the machine in state ``x`` (N,) at inputs ``X``."""
+        W = self.grid.interpolation_matrix(X, outside=outside)
+        H = np.asarray(x).reshape(self.grid.n_nodes, self.n_labels)
+        return W @ H
+
+    def __repr__(self) -> str:
+        return (f"System(n_sticks={self.grid.n_sticks}, n_labels={self.n_labels}, n_dof={self.n_dof}, "
+                f"points={self.n_points}, mass={self.mass}, stiffness={self.stiffness}, "
+                f"friction={self.friction}, temperature={self.temperature}, kb={self.kb}, noise={self.noise!r})")

@@ -1,0 +1,142 @@
+"""One trajectory type for every backend (torchsde, exact, ngspice).
+
+Energy bookkeeping (DESIGN.md §4), all cumulative from t = 0 and per sample:
+
+* ``kinetic`` K(t) = ½ vᵀMv, ``potential`` U(t) = k/2 Σ (W x − y)², ``energy`` E = K + U;
+* ``dissipated`` D(t) = ∫ vᵀΓv dt — the friction heat (∫ R i² in the circuit);
+* ``noise_work`` J(t) = ∫ v·η dt (Stratonovich) — the work of the thermal force;
+* ``heat`` Q = D − J — the net heat given to the bath;
+* ``protocol_work`` W(t) = Σ (U_new − U_old) over mini-batch switches up to t.
+
+First law: ``E(t) − E(0) = J − D + W``. ``loss`` is the MSE on the springs attached at
+time t, ``2U/(k·B·m)``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+__all__ = ["Trajectory"]
+
+_SERIES = ("kinetic", "potential", "dissipated", "noise_work", "protocol_work", "loss")
+
+
+@dataclass
+class Trajectory:
+    """Output of a simulation: times × samples series, and optionally the states.
+
+    Attributes
+    ----------
+    t : ndarray (T,)
+        Output times.
+    kinetic, potential, dissipated, noise_work, protocol_work, loss : ndarray (T, S)
+    x_end, v_end : ndarray (S, N)
+        Final positions and velocities (node order × labels).
+    x, v : ndarray (T, S, N) or None
+        States at the output times (``save_states=True``).
+    backend : str
+        ``'mech'``, ``'exact'`` or ``'circuit'``.
+    stats : dict
+        Work counters (steps, drift/diffusion evaluations, mass-solve iterations, wall time …).
+    meta : dict
+        Everything needed to say how it was made (method, dt, system parameters …).
+    """
+
+    t: np.ndarray
+    kinetic: np.ndarray
+    potential: np.ndarray
+    dissipated: np.ndarray
+    noise_work: np.ndarray
+    protocol_work: np.ndarray
+    loss: np.ndarray
+    x_end: np.ndarray
+    v_end: np.ndarray
+    x: np.ndarray | None = None
+    v: np.ndarray | None = None
+    backend: str = "mech"
+    stats: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def samples(self) -> int:
+        return self.kinetic.shape[1]
+
+    @property
+    def energy(self) -> np.ndarray:
+        return self.kinetic + self.potential
+
+    @property
+    def heat(self) -> np.ndarray:
+        return self.dissipated - self.noise_work
+
+    def closure(self) -> np.ndarray:
+        """First-law residual ``E(t) − E(0) − (J − D + W)`` (T, S): zero up to integrator error."""
+        E = self.energy
+        return (E - E[0]) - (self.noise_work - self.dissipated + self.protocol_work)
+
+    def mean(self, name: str) -> np.ndarray:
+        return getattr(self, name).mean(axis=1)
+
+    def sem(self, name: str) -> np.ndarray:
+        """Standard error of the sample mean (zeros for one sample)."""
+        a = getattr(self, name)
+        if a.shape[1] < 2:
+            return np.zeros(a.shape[0])
+        return a.std(axis=1, ddof=1) / np.sqrt(a.shape[1])
+
+    def truncated(self, n: int) -> "Trajectory":
+        """The first ``n`` output times (used when a run is interrupted)."""
+        kw = {k: getattr(self, k)[:n] for k in ("t",) + _SERIES}
+        if self.x is not None:
+            kw.update(x=self.x[:n], v=self.v[:n])
+        return replace(self, **kw)
+
+    @staticmethod
+    def concatenate(parts: list["Trajectory"]) -> "Trajectory":
+        """Join consecutive segments (each starting where the previous ended) into one.
+
+        Cumulative series (dissipated, noise work, protocol work) are offset so they keep
+        accumulating; the duplicate time point at each join is dropped.
+        """
+        if not parts:
+            raise ValueError("nothing to concatenate")
+        first = parts[0]
+        out = {k: [getattr(first, k)] for k in ("t",) + _SERIES}
+        xs = [first.x] if first.x is not None else None
+        vs = [first.v] if first.v is not None else None
+        for p in parts[1:]:
+            out["t"].append(p.t[1:])
+            for k in ("kinetic", "potential", "loss"):
+                out[k].append(getattr(p, k)[1:])
+            for k in ("dissipated", "noise_work", "protocol_work"):
+                out[k].append(getattr(p, k)[1:] + out[k][-1][-1])
+            if xs is not None:
+                xs.append(p.x[1:])
+                vs.append(p.v[1:])
+        kw = {k: np.concatenate(v) for k, v in out.items()}
+        stats = {}
+        for p in parts:
+            for k, v in p.stats.items():
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    stats[k] = stats.get(k, 0) + v
+        return Trajectory(**kw, x_end=parts[-1].x_end, v_end=parts[-1].v_end,
+                          x=None if xs is None else np.concatenate(xs),
+                          v=None if vs is None else np.concatenate(vs),
+                          backend=first.backend, stats=stats, meta=dict(first.meta))
+
+    def summary(self, *, include_samples: bool = False) -> dict:
+        """JSON-ready dict: times, sample means of every series, final state (mean over samples)."""
+        d = {"backend": self.backend, "t": self.t.tolist(), "samples": self.samples,
+             "x_end": self.x_end.mean(axis=0).tolist(), "v_end": self.v_end.mean(axis=0).tolist()}
+        for k in _SERIES + ("heat",):
+            d[k] = self.mean(k).tolist()
+        if self.samples > 1:
+            for k in ("loss", "dissipated", "noise_work", "heat", "kinetic", "potential"):
+                d[k + "_sem"] = self.sem(k).tolist()
+        if include_samples:
+            d["x_end_samples"] = self.x_end.tolist()
+            d["v_end_samples"] = self.v_end.tolist()
+        d["stats"] = {k: v for k, v in self.stats.items()}
+        d["meta"] = self.meta
+        return d
