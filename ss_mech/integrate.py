@@ -133,6 +133,7 @@ def simulate(system: System, *, t_end: float, dt: float | None = None, method: s
     else:
         bm, source = ZeroBrownian(samples, dtype=dtype, device=device), "none"
 
+    solves0, iters0 = sde.mass.n_solves, sde.mass.n_iterations  # the solver is shared across runs
     T = n_out
     out = {name: np.zeros((T, samples)) for name in ("kinetic", "potential", "dissipated", "noise_work")}
     xs = np.zeros((T, samples, N)) if save_states else None
@@ -187,7 +188,7 @@ def simulate(system: System, *, t_end: float, dt: float | None = None, method: s
         loss=(out["potential"] * 2.0 / (system.stiffness * max(system.n_points, 1) * system.n_labels)),
         x_end=y_np[:, :N], v_end=y_np[:, N:], x=xs, v=vs, backend="mech",
         stats={"steps": steps, "n_drift": sde.n_drift, "n_diffusion": sde.n_diffusion,
-               "mass_solves": sde.mass.n_solves, "cg_iterations": sde.mass.n_iterations, "wall_time": wall},
+               "mass_solves": sde.mass.n_solves - solves0, "cg_iterations": sde.mass.n_iterations - iters0, "wall_time": wall},
         meta={"method": method, "strong_order": METHODS[method][1], "sde_type": METHODS[method][0],
               "dt": h, "dt_max": dt_max, "t_end": t_end, "n_out": n_out, "samples": samples, "seed": seed,
               "noise_source": source, "mass_solver": sde.mass.method, "dtype": str(dtype).replace("torch.", ""),

@@ -49,14 +49,17 @@ class LangevinSDE(torch.nn.Module):
         self.system = system
         self.N = N = system.n_dof
         kw = dict(dtype=dtype, device=device)
-        self.mass = MassSolver(system.mass_matrix, method=mass_solver, **kw)
-        self.M = to_torch_csr(system.mass_matrix, **kw)
-        self.Gamma = to_torch_csr(system.damping_matrix, **kw) if system.friction > 0 else None
+        key = (str(dtype), str(device), mass_solver)
+        self.mass = system.shared(("mass_solver",) + key,
+                                  lambda: MassSolver(system.mass_matrix, method=mass_solver, **kw))
+        self.M = system.shared(("M_torch",) + key, lambda: to_torch_csr(system.mass_matrix, **kw))
+        self.Gamma = (system.shared(("Gamma_torch",) + key, lambda: to_torch_csr(system.damping_matrix, **kw))
+                      if system.friction > 0 else None)
         self.K = to_torch_csr(system.stiffness_matrix, **kw) if system.n_points else None
         self.b = torch.as_tensor(system.force_offset, **kw)[:, None]
         self.noise_dim = system.noise_dim
         if system.thermal and system.noise == "fdt":
-            self.Cd_T = to_torch_csr(system.damper_levers.T.tocsr(), **kw)
+            self.Cd_T = system.shared(("Cd_T",) + key, lambda: to_torch_csr(system.damper_levers.T.tocsr(), **kw))
             self.amp = torch.as_tensor(system.noise_amplitudes(), **kw)[:, None]
         elif system.thermal:
             self.sigma = float(system.noise_amplitudes()[0])

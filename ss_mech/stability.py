@@ -97,14 +97,18 @@ def choose_step(system: System, method: str, horizon: float, dt: float | None = 
     """Check a requested step, or choose one: returns ``(dt, dt_max)``.
 
     A requested ``dt`` above the admissible limit raises ``ValueError`` naming a stable step.
-    Without ``dt``, half the limit is used (at most ``horizon``).
+    Without ``dt``: half the limit, and at most a tenth of the fastest time scale
+    ``1/max|λ|`` (so the fastest mode is resolved, not merely kept bounded), and at most
+    ``horizon``.
     """
     w2 = stiffest_mode(system) if omega2_max is None else omega2_max
     dt_max = max_stable_step(method, w2, system.friction, horizon)
     if dt is None:
         if dt_max == 0.0:
             raise ValueError(f"no stable step exists for method {method!r} over t_end={horizon}")
-        return min(0.5 * dt_max, horizon), dt_max
+        g = system.friction
+        rate = max(abs(-g / 2 - np.sqrt(complex(g * g / 4 - w2))), np.sqrt(w2), 1e-300)
+        return min(0.5 * dt_max, 0.1 / rate, horizon), dt_max
     if not dt > 0:
         raise ValueError(f"dt must be > 0, got {dt!r}")
     if dt > dt_max:

@@ -71,7 +71,7 @@ class System:
 
     def __init__(self, grid: Grid, *, n_labels: int = 1, mass: float = 1.0, stiffness: float = 1.0,
                  friction: float = 0.0, temperature: float = 0.0, kb: float = 1.0, noise: str = "fdt",
-                 X=None, y=None, outside: str = "error", _sticks: tuple[ElementGroup, ...] | None = None):
+                 X=None, y=None, outside: str = "error", _shared: dict | None = None):
         if not isinstance(grid, Grid):
             raise TypeError(f"grid must be a Grid, got {type(grid).__name__}")
         self.grid = grid
@@ -83,7 +83,10 @@ class System:
         self.kb = positive(kb, "kb")
         self.noise = one_of(noise, "noise", NOISE_CONVENTIONS)
         self.n_dof = grid.n_nodes * self.n_labels
-        self._sticks = _sticks if _sticks is not None else stick_elements(grid, self.n_labels, self.mass, self.friction)
+        # The mechanical part (sticks, M, Γ, solvers built on them) is shared by every system
+        # made from this one with `with_data`: switching springs never rebuilds it.
+        self._shared = _shared if _shared is not None else {
+            "sticks": stick_elements(grid, self.n_labels, self.mass, self.friction)}
         self.X = self.y = self.W = None
         springs = None
         if (X is None) != (y is None):
@@ -92,7 +95,7 @@ class System:
             self.X, self.y = self._check_data(X, y)
             self.W = grid.interpolation_matrix(self.X, outside=outside)
             springs = spring_elements(self.W, self.y, self.n_labels, self.stiffness)
-        self.elements = ElementList(self.n_dof, self._sticks + ((springs,) if springs is not None else ()))
+        self.elements = ElementList(self.n_dof, self._shared["sticks"] + ((springs,) if springs is not None else ()))
 
     # ------------------------------------------------------------------ data
     def _check_data(self, X, y):
@@ -113,7 +116,7 @@ class System:
         """The same machine with the springs of ``(X, y)`` attached instead (sticks are reused)."""
         return System(self.grid, n_labels=self.n_labels, mass=self.mass, stiffness=self.stiffness,
                       friction=self.friction, temperature=self.temperature, kb=self.kb, noise=self.noise,
-                      X=X, y=y, outside=outside, _sticks=self._sticks)
+                      X=X, y=y, outside=outside, _shared=self._shared)
 
     def params(self) -> dict:
         return {"mass": self.mass, "stiffness": self.stiffness, "friction": self.friction,
@@ -129,15 +132,21 @@ class System:
         return self.mass / self.grid.n_cells
 
     # ------------------------------------------------------------------ operators
-    @cached_property
+    def shared(self, key, build):
+        """A value derived from the sticks alone, built once per machine and reused across spring sets."""
+        if key not in self._shared:
+            self._shared[key] = build()
+        return self._shared[key]
+
+    @property
     def mass_matrix(self) -> sp.csr_matrix:
         """M (N × N, sparse, SPD)."""
-        return self.elements.matrix("inertia")
+        return self.shared("M", lambda: self.elements.matrix("inertia"))
 
-    @cached_property
+    @property
     def damping_matrix(self) -> sp.csr_matrix:
         """Γ = γ M (N × N, sparse)."""
-        return self.elements.matrix("damper")
+        return self.shared("Gamma", lambda: self.elements.matrix("damper"))
 
     @cached_property
     def stiffness_matrix(self) -> sp.csr_matrix:
@@ -149,15 +158,17 @@ class System:
         """b = k Wᵀy: the spring force at x = 0 (N,)."""
         return self.elements.spring_force_offset()
 
-    @cached_property
+    @property
     def damper_levers(self) -> sp.csr_matrix:
-        """All damper levers stacked (E_d × N): the map from velocities to damper coordinates."""
+        """All damper levers stacked (E_d × N): the map from velocities to damper coordinates.
+
+        Its row order is the order of the fdt noise channels."""
         groups = self.elements.of_kind("damper")
         if not groups:
             return sp.csr_matrix((0, self.n_dof))
-        return sp.vstack([g.levers for g in groups]).tocsr()
+        return self.shared("damper_levers", lambda: sp.vstack([g.levers for g in groups]).tocsr())
 
-    @cached_property
+    @property
     def damper_values(self) -> np.ndarray:
         groups = self.elements.of_kind("damper")
         return np.concatenate([g.values for g in groups]) if groups else np.zeros(0)

@@ -94,36 +94,39 @@ class Trajectory:
 
     @staticmethod
     def concatenate(parts: list["Trajectory"]) -> "Trajectory":
-        """Join consecutive segments (each starting where the previous ended) into one.
+        """Join consecutive segments (each starting in the state where the previous ended).
 
-        Cumulative series (dissipated, noise work, protocol work) are offset so they keep
-        accumulating; the duplicate time point at each join is dropped.
+        Segment times are shifted to follow on; cumulative series (dissipated, noise work,
+        protocol work) keep accumulating. The join time appears twice: at the end of one
+        segment and at the start of the next, so a potential that jumps when springs are
+        switched shows as a jump, and the first law holds across it.
         """
         if not parts:
             raise ValueError("nothing to concatenate")
-        first = parts[0]
-        out = {k: [getattr(first, k)] for k in ("t",) + _SERIES}
-        xs = [first.x] if first.x is not None else None
-        vs = [first.v] if first.v is not None else None
-        for p in parts[1:]:
-            out["t"].append(p.t[1:])
+        cols = {k: [] for k in ("t",) + _SERIES}
+        xs, vs = [], []
+        t_off, offs = 0.0, dict.fromkeys(("dissipated", "noise_work", "protocol_work"), 0.0)
+        for p in parts:
+            cols["t"].append(p.t + t_off)
             for k in ("kinetic", "potential", "loss"):
-                out[k].append(getattr(p, k)[1:])
-            for k in ("dissipated", "noise_work", "protocol_work"):
-                out[k].append(getattr(p, k)[1:] + out[k][-1][-1])
-            if xs is not None:
-                xs.append(p.x[1:])
-                vs.append(p.v[1:])
-        kw = {k: np.concatenate(v) for k, v in out.items()}
+                cols[k].append(getattr(p, k))
+            for k in offs:
+                cols[k].append(getattr(p, k) + offs[k])
+                offs[k] = cols[k][-1][-1]
+            t_off = cols["t"][-1][-1]
+            xs.append(p.x)
+            vs.append(p.v)
+        have_states = all(x is not None for x in xs)
         stats = {}
         for p in parts:
             for k, v in p.stats.items():
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     stats[k] = stats.get(k, 0) + v
-        return Trajectory(**kw, x_end=parts[-1].x_end, v_end=parts[-1].v_end,
-                          x=None if xs is None else np.concatenate(xs),
-                          v=None if vs is None else np.concatenate(vs),
-                          backend=first.backend, stats=stats, meta=dict(first.meta))
+        return Trajectory(**{k: np.concatenate(v) for k, v in cols.items()},
+                          x_end=parts[-1].x_end, v_end=parts[-1].v_end,
+                          x=np.concatenate(xs) if have_states else None,
+                          v=np.concatenate(vs) if have_states else None,
+                          backend=parts[0].backend, stats=stats, meta=dict(parts[0].meta))
 
     def summary(self, *, include_samples: bool = False) -> dict:
         """JSON-ready dict: times, sample means of every series, final state (mean over samples)."""

@@ -1,0 +1,151 @@
+"""Exact results for the linear springs-and-sticks system: the oracles tests check against.
+
+With ``y = [x, v]`` the dynamics is the linear (Ornstein–Uhlenbeck) SDE::
+
+    dy = (A y + c) dt + B dW,   A = [[0, I], [−M⁻¹K, −M⁻¹Γ]],  c = [0, M⁻¹b]
+
+(``B`` from the noise convention). Everything here is dense linear algebra and meant for
+small systems (N up to a few hundred): it is the yardstick, not the workhorse.
+
+* :func:`exact_deterministic` — the T = 0 solution ``y(t) = e^{At} y0 + ∫ e^{As} c ds``.
+* :func:`ou_moments` — mean and covariance of ``y(t)`` (Van Loan's block exponential).
+* :func:`stationary_covariance` — the long-time covariance (continuous Lyapunov equation):
+  Gibbs ``diag(k_BT K⁻¹, k_BT M⁻¹)`` for ``fdt`` noise, something else for ``paper`` noise.
+* :func:`least_squares` — the T = 0 fixed point: ``argmin ‖Wx − y‖²``.
+* :func:`free_energy` — ``F = −k_BT ln Z`` of the positions for a quadratic potential.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg as sla
+
+from .integrate import initial_state
+from .system import System
+from .trajectory import Trajectory
+
+__all__ = ["drift_matrix", "diffusion_matrix", "exact_deterministic", "ou_moments",
+           "stationary_covariance", "least_squares", "free_energy"]
+
+
+def drift_matrix(system: System) -> tuple[np.ndarray, np.ndarray]:
+    """``A`` (2N × 2N) and ``c`` (2N,) of ``ẏ = A y + c`` (dense)."""
+    N = system.n_dof
+    M = system.mass_matrix.toarray()
+    Minv_K = sla.solve(M, system.stiffness_matrix.toarray(), assume_a="pos")
+    Minv_G = sla.solve(M, system.damping_matrix.toarray(), assume_a="pos")
+    A = np.zeros((2 * N, 2 * N))
+    A[:N, N:] = np.eye(N)
+    A[N:, :N] = -Minv_K
+    A[N:, N:] = -Minv_G
+    c = np.concatenate([np.zeros(N), sla.solve(M, system.force_offset, assume_a="pos")])
+    return A, c
+
+
+def diffusion_matrix(system: System) -> np.ndarray:
+    """``B Bᵀ`` (2N × 2N): the velocity-noise covariance rate of the chosen convention."""
+    N = system.n_dof
+    Q = np.zeros((2 * N, 2 * N))
+    if not system.thermal:
+        return Q
+    kT = system.kb * system.temperature
+    if system.noise == "fdt":
+        Minv = np.linalg.inv(system.mass_matrix.toarray())
+        Q[N:, N:] = Minv @ (2 * kT * system.damping_matrix.toarray()) @ Minv
+    else:
+        Q[N:, N:] = np.eye(N) * 2 * kT * system.friction / system.stick_mass
+    return Q
+
+
+def _propagator(A: np.ndarray, c: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
+    """``Φ = e^{A dt}`` and ``φ = ∫_0^dt e^{As} c ds`` from one augmented exponential."""
+    n = A.shape[0]
+    aug = np.zeros((n + 1, n + 1))
+    aug[:n, :n] = A
+    aug[:n, n] = c
+    E = sla.expm(aug * dt)
+    return E[:n, :n], E[:n, n]
+
+
+def exact_deterministic(system: System, *, t_end: float, n_out: int = 101, x0=None, v0=None,
+                        seed: int = 0) -> Trajectory:
+    """The exact T = 0 trajectory at ``n_out`` evenly spaced times (backend ``'exact'``).
+
+    The friction heat follows from the exact energy balance, ``D(t) = E(0) − E(t)``,
+    which holds for the exact solution of the noiseless dynamics.
+    """
+    x_init, v_init = initial_state(system, x0=x0, v0=v0, samples=1, seed=seed)
+    N = system.n_dof
+    A, c = drift_matrix(system)
+    t = np.linspace(0.0, t_end, n_out)
+    Phi, phi = _propagator(A, c, t[1] - t[0])
+    Y = np.zeros((n_out, 2 * N))
+    Y[0] = np.concatenate([x_init[0], v_init[0]])
+    for i in range(1, n_out):
+        Y[i] = Phi @ Y[i - 1] + phi
+    x, v = Y[:, None, :N], Y[:, None, N:]
+    K, U = system.kinetic(v), system.potential(x)
+    E = K + U
+    zeros = np.zeros_like(K)
+    loss = 2 * U / (system.stiffness * max(system.n_points, 1) * system.n_labels)
+    return Trajectory(t=t, kinetic=K, potential=U, dissipated=E[0] - E, noise_work=zeros, protocol_work=zeros,
+                      loss=loss, x_end=x[-1], v_end=v[-1], x=x, v=v, backend="exact",
+                      meta={"method": "matrix exponential", "t_end": t_end, "n_out": n_out, **system.params()})
+
+
+def ou_moments(system: System, t: float, *, x0, v0) -> tuple[np.ndarray, np.ndarray]:
+    """Mean (2N,) and covariance (2N × 2N) of ``y(t)`` started deterministically at ``(x0, v0)``.
+
+    Van Loan: ``exp([[−A, Q], [0, Aᵀ]] t)`` gives ``Σ(t) = ∫_0^t e^{As} Q e^{Aᵀs} ds``.
+    """
+    A, c = drift_matrix(system)
+    Q = diffusion_matrix(system)
+    n = A.shape[0]
+    Phi, phi = _propagator(A, c, t)
+    mean = Phi @ np.concatenate([np.asarray(x0, float), np.asarray(v0, float)]) + phi
+    H = np.zeros((2 * n, 2 * n))
+    H[:n, :n] = -A
+    H[:n, n:] = Q
+    H[n:, n:] = A.T
+    E = sla.expm(H * t)
+    F22 = E[n:, n:]
+    cov = F22.T @ E[:n, n:]
+    return mean, 0.5 * (cov + cov.T)
+
+
+def stationary_covariance(system: System) -> np.ndarray:
+    """Long-time covariance of ``y`` (2N × 2N): solves ``A Σ + Σ Aᵀ + B Bᵀ = 0``.
+
+    Needs friction > 0 and data springs that pin every mode (K non-singular).
+    For ``fdt`` noise the answer is Gibbs: ``Σ_xx = k_BT K⁻¹``, ``Σ_vv = k_BT M⁻¹``.
+    """
+    if system.friction <= 0:
+        raise ValueError("a stationary state needs friction > 0")
+    A, _ = drift_matrix(system)
+    Sigma = sla.solve_continuous_lyapunov(A, -diffusion_matrix(system))
+    return 0.5 * (Sigma + Sigma.T)
+
+
+def least_squares(system: System) -> tuple[np.ndarray, float]:
+    """Minimum-norm ``argmin_x ‖W x − y‖²`` (N,) and its MSE: the T = 0 end state when unique."""
+    if system.W is None:
+        raise ValueError("this system has no data springs")
+    H, *_ = np.linalg.lstsq(system.W.toarray(), system.y, rcond=None)
+    x = H.reshape(-1)
+    return x, float(system.mse(x))
+
+
+def free_energy(system: System) -> float:
+    """Configurational free energy ``F = −k_BT ln ∫ e^{−U(x)/k_BT} dx`` (needs K non-singular).
+
+    For ``U = ½ xᵀKx − bᵀx + ½k‖y‖²``: ``F = U_min + (k_BT/2) ln det(K / (2π k_BT))``.
+    Differences of F between spring sets are the Jarzynski oracle.
+    """
+    kT = system.kb * system.temperature
+    if kT <= 0:
+        raise ValueError("the free energy needs temperature > 0")
+    K = system.stiffness_matrix.toarray()
+    x_min = sla.solve(K, system.force_offset, assume_a="pos")
+    sign, logdet = np.linalg.slogdet(K / (2 * np.pi * kT))
+    if sign <= 0:
+        raise ValueError("K is singular: some mode is not pinned by a data spring, F is infinite")
+    return float(system.potential(x_min) + 0.5 * kT * logdet)
