@@ -1,0 +1,244 @@
+"""The ``springsticks`` command.
+
+Subcommands: ``simulate`` (a spec through either backend), ``fit`` (train on a function or a
+CSV), ``netlist`` (a spec as a SPICE netlist), ``crosscheck`` (both backends against each
+other), ``reproduce`` (the paper's results) and ``bench`` (speed and memory figures).
+The circuit backend is imported only by the subcommands that use it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["main"]
+
+
+def _dump(obj) -> str:
+    def default(o):
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+        if isinstance(o, (np.floating, np.integer)):
+            return o.item()
+        if isinstance(o, Path):
+            return str(o)
+        raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+    return json.dumps(obj, default=default, allow_nan=True)
+
+
+# ---------------------------------------------------------------------------- simulate
+def _simulate(args) -> int:
+    from .spec import load_spec
+
+    spec = load_spec(args.spec)
+    run = spec.run
+    if args.backend == "mech":
+        from .integrate import simulate
+        traj = simulate(spec.system, t_end=run.t_end, dt=run.dt, method=run.method or "euler",
+                        x0=spec.x0, v0=spec.v0, samples=run.samples, seed=run.seed, n_out=run.n_out,
+                        progress=args.progress, save_states=False)
+    else:
+        from ss_circuit import simulate_spec
+        traj = simulate_spec(spec, progress=args.progress)
+    summary = traj.summary(include_samples=args.samples_out)
+    if args.json:
+        print(_dump(summary))
+    else:
+        print(f"backend {traj.backend}: t_end={traj.t[-1]:g}, samples={traj.samples}, "
+              f"method={traj.meta.get('method')}, dt={traj.meta.get('dt')}")
+        for key in ("loss", "kinetic", "potential", "dissipated", "noise_work", "heat"):
+            print(f"  {key:<11} start {summary[key][0]: .6g}   end {summary[key][-1]: .6g}")
+        print("  work:", ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                                   for k, v in traj.stats.items()))
+    return 0
+
+
+# ---------------------------------------------------------------------------- fit
+def _load_csv(path: str, n_labels: int):
+    data = np.genfromtxt(path, delimiter=",", dtype=float)
+    if data.ndim == 2 and np.all(np.isnan(data[0])):
+        data = data[1:]  # header row
+    if data.ndim == 1:
+        data = data[None, :]
+    if data.shape[1] <= n_labels:
+        raise ValueError(f"{path}: need input columns followed by {n_labels} label column(s), got {data.shape[1]} columns")
+    if not np.all(np.isfinite(data)):
+        row = int(np.argwhere(~np.isfinite(data))[0, 0])
+        raise ValueError(f"{path}: non-numeric or missing value in data row {row + 1}")
+    return data[:, :-n_labels], data[:, -n_labels:]
+
+
+def _fit(args) -> int:
+    from .analytic import least_squares
+    from .functions import get_function, sample_dataset
+    from .regressor import SpringsSticksRegressor
+
+    box = None
+    if args.csv:
+        X, y = _load_csv(args.csv, args.labels)
+        rng = np.random.default_rng(args.seed)
+        order = rng.permutation(X.shape[0])
+        n_test = int(round(args.test_fraction * X.shape[0]))
+        test, tr = order[:n_test], order[n_test:]
+        X, y, Xt, yt = X[tr], y[tr], X[test], y[test]
+        source = args.csv
+    else:
+        f = get_function(args.function)
+        dim = args.dim if f.dim is None else f.dim
+        X, y = sample_dataset(args.function, dim=dim, points=args.points, noise=args.noise, seed=args.seed)
+        Xt, yt = sample_dataset(args.function, dim=dim, points=args.points, noise=args.noise, seed=args.seed + 1)
+        box = f.box
+        source = f.formula
+    reg = SpringsSticksRegressor(
+        args.sticks, friction=args.friction, temperature=args.temperature, mass=args.mass,
+        stiffness=args.stiffness, epochs=args.epochs, batch_size=args.batch_size,
+        time_per_batch=args.time_per_batch, method=args.method, seed=args.seed, progress=args.progress,
+        u_min=None if box is None else box[0], u_max=None if box is None else box[1])
+    reg.fit(X, y, eval_set=(Xt, yt) if len(Xt) else None)
+    _, lstsq = least_squares(reg.system_.with_data(X, y))
+    out = {"source": source, "train_points": int(X.shape[0]), "test_points": int(len(Xt)),
+           "train_mse": reg.mse(X, y), "test_mse": reg.mse(Xt, yt) if len(Xt) else None, "lstsq_mse": lstsq,
+           "history": reg.history_, "heights": reg.x_.tolist(), "grid": reg.system_.grid.to_dict(),
+           "dt": reg.trajectory_.meta["dt"], "wall_time": reg.history_["time"][-1]}
+    if args.plot:
+        from .plotting import plot_fit
+        plot_fit(reg, X, y, path=args.plot, truth=None if args.csv else get_function(args.function))
+        out["plot"] = args.plot
+    if args.json:
+        print(_dump(out))
+    else:
+        print(f"fitted {source} with {reg.system_.grid.n_sticks} sticks on {X.shape[0]} points "
+              f"in {out['wall_time']:.2f} s")
+        print(f"  train MSE {out['train_mse']:.4g}   test MSE {out['test_mse'] if out['test_mse'] is None else format(out['test_mse'], '.4g')}"
+              f"   least-squares optimum {lstsq:.4g}")
+        if args.plot:
+            print(f"  figure: {args.plot}")
+    return 0
+
+
+# ---------------------------------------------------------------------------- netlist
+def _netlist(args) -> int:
+    from ss_circuit import netlist_from_spec
+    from .spec import load_spec
+
+    spec = load_spec(args.spec)
+    text = netlist_from_spec(spec, args.output, noise=args.noise, alpha=args.alpha, tau=args.tau)
+    print(f"wrote {args.output} ({len(text.splitlines())} lines)")
+    return 0
+
+
+# ---------------------------------------------------------------------------- crosscheck / reproduce / bench
+def _crosscheck(args) -> int:
+    from ss_circuit.crosscheck import run_cli
+    return run_cli(args)
+
+
+def _reproduce(args) -> int:
+    from .reproduce import REPRODUCTIONS
+
+    if args.name not in REPRODUCTIONS:
+        raise ValueError(f"unknown reproduction {args.name!r}; choose one of {', '.join(REPRODUCTIONS)}")
+    result = REPRODUCTIONS[args.name](out=Path(args.out) if args.out else None, quick=args.quick,
+                                      progress=args.progress)
+    if args.json:
+        print(_dump(result))
+    else:
+        print(result.get("table", _dump(result)))
+    return 0
+
+
+def _bench(args) -> int:
+    from .bench import run_benchmark
+    run_benchmark(quick=args.quick, json_out=args.json)
+    return 0
+
+
+# ---------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="springsticks", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("simulate", help="run a JSON spec through a backend")
+    s.add_argument("spec", help="path to the spec JSON")
+    s.add_argument("--backend", choices=("mech", "circuit"), default="mech")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.add_argument("--samples-out", action="store_true", help="include x_end_samples / v_end_samples")
+    s.add_argument("--progress", action="store_true")
+    s.set_defaults(func=_simulate)
+
+    f = sub.add_parser("fit", help="train a machine on a target function or a CSV file")
+    src = f.add_mutually_exclusive_group(required=True)
+    from .functions import FUNCTIONS
+    src.add_argument("--function", choices=sorted(FUNCTIONS), help="target function")
+    src.add_argument("--csv", help="CSV with input columns then label columns (optional header)")
+    f.add_argument("--labels", type=int, default=1, help="label columns at the end of the CSV")
+    f.add_argument("--test-fraction", type=float, default=0.2, help="held-out share of the CSV rows")
+    f.add_argument("--dim", type=int, default=1)
+    f.add_argument("--sticks", type=int, default=4)
+    f.add_argument("--points", type=int, default=20)
+    f.add_argument("--noise", type=float, default=0.0, help="Gaussian noise on the targets")
+    f.add_argument("--friction", type=float, default=10.0)
+    f.add_argument("--temperature", type=float, default=0.0)
+    f.add_argument("--mass", type=float, default=1.0)
+    f.add_argument("--stiffness", type=float, default=1.0)
+    f.add_argument("--epochs", type=int, default=10)
+    f.add_argument("--batch-size", type=int, default=16)
+    f.add_argument("--time-per-batch", type=float, default=0.1)
+    f.add_argument("--method", default="euler")
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--plot", help="save a figure of the fit (PNG)")
+    f.add_argument("--json", action="store_true")
+    f.add_argument("--progress", action="store_true")
+    f.set_defaults(func=_fit)
+
+    n = sub.add_parser("netlist", help="write a spec's circuit as a standalone SPICE netlist")
+    n.add_argument("spec")
+    n.add_argument("-o", "--output", required=True)
+    n.add_argument("--noise", choices=("samples", "trnoise", "none"), default="samples")
+    n.add_argument("--alpha", type=float, default=1.0, help="charge (C) per unit displacement")
+    n.add_argument("--tau", type=float, default=1.0, help="circuit seconds per unit of mechanical time")
+    n.set_defaults(func=_netlist)
+
+    c = sub.add_parser("crosscheck", help="run both backends and compare them")
+    c.add_argument("spec", nargs="?", help="spec JSON (default: the demo system)")
+    c.add_argument("--quick", action="store_true", help="small ensembles, short runs (CI)")
+    c.add_argument("--samples", type=int, help="ensemble size per backend")
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--report", help="write a markdown report with figures into this folder")
+    c.add_argument("--progress", action="store_true")
+    c.set_defaults(func=_crosscheck)
+
+    r = sub.add_parser("reproduce", help="reproduce a result of the paper")
+    r.add_argument("name")
+    r.add_argument("--out", help="folder for figures")
+    r.add_argument("--quick", action="store_true")
+    r.add_argument("--json", action="store_true")
+    r.add_argument("--progress", action="store_true")
+    r.set_defaults(func=_reproduce)
+
+    b = sub.add_parser("bench", help="steps/s and peak memory vs system size")
+    b.add_argument("--quick", action="store_true")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(func=_bench)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "progress", False) is False and sys.stderr.isatty() and args.command in ("crosscheck",):
+        args.progress = True
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"springsticks {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"springsticks {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

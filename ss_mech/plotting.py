@@ -1,0 +1,70 @@
+"""Figures of a fitted machine: sticks, springs and data (matplotlib, Agg backend)."""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["draw_machine_1d", "plot_fit"]
+
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def draw_machine_1d(ax, system, x, X, y, *, label: int = 0, truth=None):
+    """Draw a 1-D machine on ``ax``: sticks (node heights joined), springs and data points."""
+    nodes = system.grid.node_coordinates()[:, 0]
+    H = np.asarray(x).reshape(system.grid.n_nodes, system.n_labels)[:, label]
+    X = np.asarray(X).reshape(-1, 1)
+    y = np.asarray(y).reshape(X.shape[0], -1)[:, label]
+    pred = system.predict(x, X)[:, label]
+    if truth is not None:
+        u = np.linspace(nodes[0], nodes[-1], 400)
+        ax.plot(u, truth(u[:, None]), color="0.6", ls="--", lw=1, label="target")
+    ax.vlines(X[:, 0], y, pred, color="tab:green", lw=1, alpha=0.8, label="springs")
+    ax.plot(nodes, H, "-o", color="tab:brown", lw=3, ms=5, label="sticks")
+    ax.plot(X[:, 0], y, "o", color="tab:blue", ms=4, label="data")
+    ax.set_xlabel("input u")
+    ax.set_ylabel("height")
+    ax.legend(loc="best", fontsize=8)
+
+
+def plot_fit(reg, X, y, *, path: str, truth=None):
+    """Save a figure of a fitted :class:`SpringsSticksRegressor` with its training data."""
+    plt = _pyplot()
+    system = reg.system_
+    d = system.grid.dim
+    if d == 1:
+        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+        draw_machine_1d(ax, system, reg.x_, X, y, truth=truth)
+        ax.set_title(f"{system.grid.n_sticks[0]} sticks, {len(X)} springs")
+    elif d == 2:
+        fig = plt.figure(figsize=(10, 4))
+        ax = fig.add_subplot(1, 2, 1, projection="3d")
+        nodes = system.grid.node_coordinates()
+        H = reg.x_.reshape(system.grid.shape + (system.n_labels,))[..., 0]
+        U0, U1 = nodes[:, 0].reshape(system.grid.shape), nodes[:, 1].reshape(system.grid.shape)
+        ax.plot_wireframe(U0, U1, H, color="tab:brown", lw=1.5)
+        ax.scatter(X[:, 0], X[:, 1], np.asarray(y).reshape(len(X), -1)[:, 0], s=6, color="tab:blue")
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+        ax.set_title("sticks (wireframe) and data")
+        ax2 = fig.add_subplot(1, 2, 2)
+    else:
+        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+        pred = reg.predict(X)
+        ax.plot(np.ravel(y), np.ravel(pred), ".", ms=3)
+        ax.set_xlabel("target")
+        ax.set_ylabel("prediction")
+    h = reg.history_
+    ax2.semilogy(h["epoch"], h["train_mse"], "-o", label="train (all points)")
+    if not np.all(np.isnan(h["test_mse"])):
+        ax2.semilogy(h["epoch"], h["test_mse"], "-s", label="test (held out)")
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("MSE")
+    ax2.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,116 @@
+"""Plumbing shared by the reproductions: output folder, figures, tables, JSON, threads.
+
+Every reproduction is a function ``run(*, out, quick, progress, seed) -> dict``; the
+:func:`reproduction` decorator gives each the same behaviour around its science:
+
+* ``out`` (a folder or None): created when given; figures and ``<name>.json`` go there.
+  With ``out=None`` nothing is written (the numbers are still computed and returned).
+* torch runs single-threaded for the duration (the systems here have at most a few
+  hundred degrees of freedom, where intra-op threads cost more than they give, and the
+  reproductions are meant to run on a shared two-core machine); the previous setting is
+  restored afterwards.
+* the result is made JSON-ready (numpy scalars and arrays → floats and lists, NaN → None)
+  and carries ``name``, ``quick``, ``seed`` and ``runtime_s``.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import math
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+__all__ = ["reproduction", "pyplot", "save_figure", "format_table", "jsonable", "single_thread", "steps"]
+
+
+def pyplot():
+    """matplotlib.pyplot on the non-interactive Agg backend (imported on first use)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(fig, out: Path | None, filename: str, *, dpi: int = 100) -> str | None:
+    """Save ``fig`` as ``out/filename`` and close it; returns the path (None when ``out`` is None)."""
+    plt = pyplot()
+    path = None
+    if out is not None:
+        path = Path(out) / filename
+        fig.savefig(path, dpi=dpi)
+        path = str(path)
+    plt.close(fig)
+    return path
+
+
+def format_table(headers: list[str], rows: list[list], *, title: str | None = None) -> str:
+    """A plain-text table with aligned columns (floats as given: format them beforehand)."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    line = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+    text = [line(cells[0]), "  ".join("-" * w for w in widths)] + [line(r) for r in cells[1:]]
+    return "\n".join(([title] if title else []) + text)
+
+
+def jsonable(obj):
+    """``obj`` with numpy types turned into Python ones and non-finite floats into None."""
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return jsonable(obj.tolist())
+    if isinstance(obj, (np.bool_, bool)):
+        return bool(obj)
+    if isinstance(obj, (np.integer, int)):
+        return int(obj)
+    if isinstance(obj, (np.floating, float)):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+@contextmanager
+def single_thread():
+    """Run torch on one intra-op thread inside the block, restoring the previous count after."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def steps(iterable, *, desc: str, progress: bool, total: int | None = None):
+    """``iterable`` wrapped in a tqdm bar when ``progress`` is true."""
+    return tqdm(iterable, desc=desc, total=total, disable=not progress, leave=False)
+
+
+def reproduction(name: str):
+    """Decorate ``run(*, out, quick, progress, seed) -> dict`` with the common behaviour above."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def run(*, out: Path | str | None = None, quick: bool = False, progress: bool = False,
+                seed: int = 0) -> dict:
+            out = Path(out) if out is not None else None
+            if out is not None:
+                out.mkdir(parents=True, exist_ok=True)
+            start = time.perf_counter()
+            with single_thread():
+                result = fn(out=out, quick=bool(quick), progress=bool(progress), seed=int(seed))
+            result = jsonable({"name": name, "quick": bool(quick), "seed": int(seed), **result,
+                               "runtime_s": round(time.perf_counter() - start, 2)})
+            if out is not None:
+                path = out / f"{name}{'_quick' if quick else ''}.json"
+                result["json"] = str(path)
+                path.write_text(json.dumps(result, indent=1) + "\n")
+            return result
+        run.reproduction_name = name
+        return run
+    return wrap

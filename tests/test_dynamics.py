@@ -1,0 +1,107 @@
+"""Deterministic dynamics against the exact solution, energy closure, steps, seeds."""
+import numpy as np
+import pytest
+
+from ss_mech import Grid, SampledNoise, System, simulate
+from ss_mech.analytic import exact_deterministic, least_squares
+
+
+@pytest.mark.parametrize("fixture", ["sine_system", "grid2d_system"])
+def test_matches_matrix_exponential(fixture, request):
+    s = request.getfixturevalue(fixture)
+    ex = exact_deterministic(s, t_end=1.0, n_out=11, seed=4)
+    tr = simulate(s, t_end=1.0, dt=1e-3, method="srk", n_out=11, seed=4)
+    scale = np.abs(ex.x).max()
+    assert np.abs(tr.x - ex.x).max() / scale < 1e-5
+    assert np.abs(tr.v - ex.v).max() / np.abs(ex.v).max() < 1e-5
+    # friction heat from the step-by-step integral vs the exact energy balance
+    assert np.abs(tr.dissipated - ex.dissipated).max() / ex.dissipated[-1, 0] < 1e-5
+
+
+@pytest.mark.parametrize("method, order", [("euler", 1), ("srk", 2), ("heun", 2), ("midpoint", 2)])
+def test_convergence_order(sine_system, method, order):
+    ex = exact_deterministic(sine_system, t_end=1.0, n_out=3)
+    errs = [np.abs(simulate(sine_system, t_end=1.0, dt=dt, method=method, n_out=3).x_end - ex.x_end).max()
+            for dt in (4e-3, 2e-3)]
+    assert errs[0] / errs[1] == pytest.approx(2 ** order, rel=0.15)
+
+
+def test_zero_temperature_relaxes_to_least_squares(sine_system):
+    x_star, mse_star = least_squares(sine_system)
+    tr = simulate(sine_system, t_end=60.0, method="srk", n_out=3)
+    np.testing.assert_allclose(tr.x_end[0], x_star, atol=1e-6)
+    assert tr.loss[-1, 0] == pytest.approx(mse_star, rel=1e-6)
+
+
+def test_energy_closure_deterministic(grid2d_system):
+    tr = simulate(grid2d_system, t_end=2.0, dt=2e-3, method="heun", n_out=21)
+    assert tr.dissipated[-1, 0] > 0.1 * tr.energy[0, 0]
+    assert np.abs(tr.closure()).max() < 1e-4 * tr.energy[0, 0]
+
+
+def test_energy_closure_with_noise_converges(sine_system):
+    hot = System(sine_system.grid, friction=4.0, temperature=0.2, X=sine_system.X, y=sine_system.y)
+    res = []
+    for dt in (4e-3, 1e-3):
+        tr = simulate(hot, t_end=1.0, dt=dt, method="heun", samples=200, n_out=3, seed=7)
+        assert np.all(tr.noise_work[-1] != 0)
+        res.append(np.abs(tr.closure()[-1]).mean() / tr.dissipated[-1].mean())
+    assert res[1] < 0.4 * res[0]  # first-order in dt
+    assert res[1] < 0.02
+
+
+def test_same_seed_same_numbers_different_seed_differs(sine_system):
+    hot = System(sine_system.grid, friction=4.0, temperature=0.3, X=sine_system.X, y=sine_system.y)
+    a = simulate(hot, t_end=0.5, n_out=5, samples=3, seed=11)
+    b = simulate(hot, t_end=0.5, n_out=5, samples=3, seed=11)
+    c = simulate(hot, t_end=0.5, n_out=5, samples=3, seed=12)
+    np.testing.assert_array_equal(a.x, b.x)
+    np.testing.assert_array_equal(a.noise_work, b.noise_work)
+    assert not np.allclose(a.x_end, c.x_end)
+
+
+def test_step_too_large_is_refused_with_a_stable_step(sine_system):
+    with pytest.raises(ValueError, match=r"dt=0.5 is unstable .* Use dt <= "):
+        simulate(sine_system, t_end=1.0, dt=0.5)
+    msg = ""
+    try:
+        simulate(sine_system, t_end=1.0, dt=0.5)
+    except ValueError as exc:
+        msg = str(exc)
+    suggested = float(msg.split("e.g. dt=")[1].split(")")[0])
+    simulate(sine_system, t_end=1.0, dt=suggested, n_out=2)  # the suggestion works
+
+
+def test_default_step_is_stable_and_resolves_fastest_mode(sine_system):
+    tr = simulate(sine_system, t_end=5.0, n_out=2)
+    assert tr.meta["dt"] <= 0.5 * tr.meta["dt_max"]
+    assert np.isfinite(tr.energy).all() and tr.energy[-1, 0] < tr.energy[0, 0]
+
+
+def test_sampled_noise_drives_pathwise_and_reproducibly(sine_system):
+    hot = System(sine_system.grid, friction=4.0, temperature=0.3, X=sine_system.X, y=sine_system.y)
+    noise = SampledNoise.draw(t_end=0.5, dt_noise=2e-3, samples=2, n_noise=hot.noise_dim, seed=5)
+    a = simulate(hot, t_end=0.5, dt=1e-3, method="heun", noise=noise, samples=2, n_out=6)
+    b = simulate(hot, t_end=0.5, dt=5e-4, method="heun", noise=noise, samples=2, n_out=6)
+    # a given noise signal makes the SDE an ODE: halving the step changes little (2nd order)
+    assert np.abs(a.x - b.x).max() < 1e-4 * np.abs(a.x).max()
+    with pytest.raises(ValueError, match="noise has shape"):
+        simulate(hot, t_end=0.5, noise=noise, samples=3)
+
+
+def test_simulate_rejects_bad_arguments(sine_system):
+    with pytest.raises(ValueError, match="t_end must be > 0"):
+        simulate(sine_system, t_end=0.0)
+    with pytest.raises(ValueError, match="method must be one of"):
+        simulate(sine_system, t_end=1.0, method="rk45")
+    with pytest.raises(ValueError, match=r"x0 must have shape \(5,\)"):
+        simulate(sine_system, t_end=1.0, x0=np.zeros(3))
+    with pytest.raises(ValueError, match="n_out must be >= 2"):
+        simulate(sine_system, t_end=1.0, n_out=1)
+
+
+def test_cg_mass_solver_agrees_with_dense(grid2d_system):
+    a = simulate(grid2d_system, t_end=0.5, dt=1e-3, n_out=3, mass_solver="dense")
+    b = simulate(grid2d_system, t_end=0.5, dt=1e-3, n_out=3, mass_solver="cg")
+    assert b.stats["cg_iterations"] > 0
+    np.testing.assert_allclose(a.x, b.x, rtol=0, atol=1e-11)

@@ -1,0 +1,126 @@
+"""Geometry, element list and operators against hand-derived values."""
+import numpy as np
+import pytest
+
+from ss_mech import Grid, System
+from ss_mech.grid import OutsideGridWarning
+
+
+def test_node_order_is_c_order_over_axes_then_labels():
+    g = Grid((2, 3), (0.0, 0.0), (2.0, 3.0))
+    nodes = g.node_coordinates()
+    # node (i, j) sits at index i*(n2+1) + j and at coordinates (i, j) for unit spacing
+    for i in range(3):
+        for j in range(4):
+            np.testing.assert_allclose(nodes[i * 4 + j], [i, j])
+    s = System(g, n_labels=2)
+    assert s.n_dof == 12 * 2
+
+
+def test_stick_count_and_pairs():
+    g = Grid((2, 3), (0, 0), (1, 1))
+    pairs, axis = g.sticks()
+    assert len(pairs) == 2 * 4 + 3 * 3  # n1·(n2+1) + (n1+1)·n2
+    assert np.all(pairs[axis == 0, 1] - pairs[axis == 0, 0] == 4)
+    assert np.all(pairs[axis == 1, 1] - pairs[axis == 1, 0] == 1)
+
+
+@pytest.mark.parametrize("n", [(5,), (3, 4), (2, 2, 3)])
+def test_interpolation_is_exact_for_multilinear_functions(n):
+    d = len(n)
+    g = Grid(n, (0.0,) * d, (1.0,) * d)
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, (50, d))
+    W = g.interpolation_matrix(X)
+    assert W.shape == (50, g.n_nodes)
+    np.testing.assert_allclose(W.sum(axis=1), 1.0)
+    assert np.all(np.diff(W.indptr) <= 2 ** d)
+    coeffs = rng.normal(size=d + 1)
+    f = lambda u: coeffs[0] + u @ coeffs[1:] + (np.prod(u, axis=1) if d > 1 else 0)  # multilinear
+    np.testing.assert_allclose(W @ f(g.node_coordinates()), f(X), atol=1e-12)
+
+
+def test_points_outside_the_box_error_or_clip():
+    g = Grid((4,), (0.0,), (1.0,))
+    with pytest.raises(ValueError, match="outside the grid box"):
+        g.interpolation_matrix([[1.5]])
+    with pytest.warns(OutsideGridWarning):
+        W = g.interpolation_matrix([[1.5], [-1.0]], outside="clip")
+    np.testing.assert_allclose(W.toarray()[0, -1], 1.0)
+    np.testing.assert_allclose(W.toarray()[1, 0], 1.0)
+
+
+def test_mass_matrix_from_elements_matches_stick_blocks():
+    g = Grid((3,), (0.0,), (1.0,))
+    s = System(g, mass=3.0, friction=2.0)
+    m_s = 1.0
+    expected = np.zeros((4, 4))
+    for a in range(3):
+        expected[a:a + 2, a:a + 2] += m_s / 6 * np.array([[2, 1], [1, 2]])
+    np.testing.assert_allclose(s.mass_matrix.toarray(), expected, atol=1e-15)
+    np.testing.assert_allclose(s.damping_matrix.toarray(), 2.0 * expected, atol=1e-15)
+
+
+def test_rigid_motion_kinetic_energy(grid2d_system):
+    s = grid2d_system
+    # Rigid translation of a 1-D chain at speed u: K = ½ M_total u² with the authors' m_s.
+    g = Grid((5,), (0.0,), (1.0,))
+    chain = System(g, mass=2.0)
+    np.testing.assert_allclose(chain.kinetic(np.full(6, 3.0)), 0.5 * 2.0 * 9.0)
+    # In 2-D every stick translates: K = ½ m_s u² × number of sticks.
+    n_sticks = len(s.grid.sticks()[0])
+    v = np.tile([1.5, 0.0], s.grid.n_nodes)  # label 0 moves, label 1 rests
+    np.testing.assert_allclose(s.kinetic(v), 0.5 * s.stick_mass * 1.5 ** 2 * n_sticks)
+
+
+def test_springs_give_k_WtW_and_mse(grid2d_system):
+    s = grid2d_system
+    W = s.W.toarray()
+    K = s.stiffness_matrix.toarray()
+    for label in range(2):
+        np.testing.assert_allclose(K[label::2, label::2], s.stiffness * W.T @ W, atol=1e-12)
+    np.testing.assert_allclose(K[0::2, 1::2], 0.0)  # labels never couple
+    x = np.random.default_rng(0).normal(size=s.n_dof)
+    H = x.reshape(-1, 2)
+    np.testing.assert_allclose(s.mse(x), np.mean((W @ H - s.y) ** 2))
+    U_quadratic = 0.5 * x @ K @ x - s.force_offset @ x + 0.5 * s.stiffness * np.sum(s.y ** 2)
+    np.testing.assert_allclose(s.potential(x), U_quadratic)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(mass=0.0), "mass must be > 0"),
+    (dict(stiffness=-1.0), "stiffness must be > 0"),
+    (dict(friction=-0.1), "friction must be >= 0"),
+    (dict(temperature=-1.0), "temperature must be >= 0"),
+    (dict(kb=0.0), "kb must be > 0"),
+    (dict(noise="white"), "noise must be one of"),
+    (dict(n_labels=0), "n_labels must be an integer >= 1"),
+])
+def test_bad_parameters_are_named(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        System(Grid((2,), (0.0,), (1.0,)), **kwargs)
+
+
+@pytest.mark.parametrize("X, y, match", [
+    ([[0.1], [np.nan]], [1.0, 2.0], "X contains a non-finite value"),
+    ([[0.1], [0.2]], [1.0, np.inf], "y contains a non-finite value"),
+    ([[0.1], [0.2]], [1.0, 2.0, 3.0], r"y must have shape \(2, 1\)"),
+    ([[0.1, 0.2]], [1.0], "X has 2 columns"),
+    (np.zeros((0, 1)), np.zeros(0), "X is empty"),
+])
+def test_bad_data_is_named(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        System(Grid((2,), (0.0,), (1.0,)), X=X, y=y)
+
+
+@pytest.mark.parametrize("n, match", [((0,), "n_sticks\\[0\\] must be an integer >= 1"), ((2.5,), "n_sticks")])
+def test_bad_grids(n, match):
+    with pytest.raises(ValueError, match=match):
+        Grid(n, (0.0,), (1.0,))
+    with pytest.raises(ValueError, match="must exceed"):
+        Grid((2,), (1.0,), (1.0,))
+
+
+def test_wrong_label_count():
+    with pytest.raises(ValueError, match=r"n_labels=2"):
+        System(Grid((2,), (0.0,), (1.0,)), n_labels=2, X=[[0.5]], y=[[1.0]])
