@@ -1,0 +1,115 @@
+"""Mini-batch training, the regressor's contract, specs and the CLI."""
+import json
+
+import numpy as np
+import pytest
+
+from ss_mech import Grid, System
+from ss_mech.cli import main
+from ss_mech.regressor import SpringsSticksRegressor
+from ss_mech.spec import SpecError, load_spec
+from ss_mech.training import train
+
+
+def _data(n=48, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0, 2 * np.pi, (n, 1))
+    return X, np.sin(X[:, 0])
+
+
+def test_regressor_contract_and_learning():
+    X, y = _data()
+    Xt, yt = _data(seed=1)
+    reg = SpringsSticksRegressor(5, friction=4.0, epochs=6, batch_size=16, time_per_batch=0.5, u_min=0, u_max=2 * np.pi)
+    assert reg.fit(X, y, eval_set=(Xt, yt)) is reg
+    assert reg.predict(X).shape == (48,)
+    assert reg.heights_.shape == (6, 1) and reg.n_features_in_ == 1 and reg.n_outputs_ == 1
+    h = reg.history_
+    assert len(h["train_mse"]) == 7 and h["train_mse"][-1] < 0.1 * h["train_mse"][0]
+    assert h["test_mse"][-1] == pytest.approx(reg.mse(Xt, yt))  # truly held out
+    assert reg.score(X, y) > 0.9
+    with pytest.raises(RuntimeError, match="not fitted"):
+        SpringsSticksRegressor().predict(X)
+    with pytest.raises(ValueError, match="X has 2 features"):
+        reg.predict(np.zeros((3, 2)))
+
+
+def test_training_is_reproducible_and_books_protocol_work():
+    X, y = _data(32)
+    system = System(Grid((4,), (0.0,), (2 * np.pi,)), friction=3.0, temperature=0.01)
+    kw = dict(batch_size=8, epochs=2, time_per_batch=0.3, seed=4, samples=2, n_out_per_batch=4,
+              method="heun", dt=1e-3)
+    a, b = train(system, X, y, **kw), train(system, X, y, **kw)
+    np.testing.assert_array_equal(a.x, b.x)
+    tr = a.trajectory
+    assert len(a.batches) == 8
+    # switching springs changes the potential at fixed state: that jump is the protocol work
+    jumps = tr.potential[4::4] - tr.potential[3::4][: len(tr.potential[4::4])]
+    np.testing.assert_allclose(tr.protocol_work[-1], jumps.sum(0), rtol=1e-10)
+    # first law across all switches, to integrator accuracy (heun, dt = 1e-3)
+    assert np.abs(tr.closure()[-1]).max() < 0.01 * tr.dissipated[-1].mean()
+
+
+def test_multilabel_2d_fit():
+    rng = np.random.default_rng(3)
+    X = rng.uniform(0, 1, (60, 2))
+    Y = np.stack([X[:, 0] + X[:, 1], X[:, 0] * X[:, 1]], axis=1)
+    reg = SpringsSticksRegressor((2, 2), friction=4.0, epochs=8, time_per_batch=1.0, u_min=0, u_max=1).fit(X, Y)
+    assert reg.predict(X).shape == (60, 2)
+    assert reg.mse(X, Y) < 5e-3  # both targets are bilinear: the 2×2 grid represents them
+
+
+SPEC = {"grid": {"n_sticks": [4], "u_min": [0.0], "u_max": [6.28]}, "n_labels": 1,
+        "physics": {"mass": 1.0, "stiffness": 1.0, "friction": 4.0, "temperature": 0.0, "kb": 1.0, "noise": "fdt"},
+        "data": {"X": [[0.1], [1.0], [2.0], [3.0], [4.5], [6.0]], "y": [[0.1], [0.84], [0.9], [0.14], [-0.97], [-0.28]]},
+        "run": {"t_end": 0.3, "dt": 0.001, "method": "euler", "samples": 1, "seed": 0, "n_out": 11}}
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda d: d["physics"].update(friction=-1), "physics.friction must be >= 0"),
+    (lambda d: d["run"].pop("t_end"), "missing key run.t_end"),
+    (lambda d: d["physics"].update(colour=1), "unknown key physics.colour"),
+    (lambda d: d.update(initial={"x": [0, 0]}), "initial.x must hold 5 finite numbers"),
+    (lambda d: d["data"].update(X=[[0.1], [float("nan")], [2.0], [3.0], [4.5], [6.0]]), "non-finite"),
+    (lambda d: d["run"].update(n_out=1), "run.n_out"),
+    (lambda d: d["grid"].update(n_sticks=[0]), "n_sticks"),
+])
+def test_spec_errors_name_the_key(edit, match):
+    d = json.loads(json.dumps(SPEC))
+    edit(d)
+    with pytest.raises(SpecError, match=match):
+        load_spec(d)
+
+
+def test_cli_simulate_json(tmp_path, capsys):
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(SPEC))
+    assert main(["simulate", str(path), "--backend", "mech", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    for key in ("t", "x_end", "v_end", "loss", "kinetic", "potential", "dissipated", "noise_work"):
+        assert key in out
+    assert len(out["t"]) == 11 and out["t"][-1] == pytest.approx(0.3) and len(out["x_end"]) == 5
+    assert out["dissipated"][-1] > 0 and out["noise_work"][-1] == 0
+
+
+def test_cli_reports_bad_spec(tmp_path, capsys):
+    d = json.loads(json.dumps(SPEC))
+    d["physics"]["stiffness"] = 0
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(d))
+    assert main(["simulate", str(path)]) == 2
+    assert "physics.stiffness must be > 0" in capsys.readouterr().err
+
+
+def test_cli_fit_function_and_csv(tmp_path, capsys):
+    assert main(["fit", "--function", "sin", "--dim", "1", "--sticks", "4", "--points", "20",
+                 "--epochs", "5", "--json", "--plot", str(tmp_path / "f.png")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["lstsq_mse"] <= out["train_mse"] + 1e-12 and out["test_mse"] > 0
+    assert (tmp_path / "f.png").stat().st_size > 1000
+    X, y = _data(40)
+    csv = tmp_path / "d.csv"
+    np.savetxt(csv, np.column_stack([X, y]), delimiter=",", header="u,y", comments="")
+    assert main(["fit", "--csv", str(csv), "--sticks", "4", "--epochs", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["train_points"] == 32 and out["test_points"] == 8
