@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-__all__ = ["reproduction", "pyplot", "save_figure", "format_table", "jsonable", "single_thread", "steps"]
+__all__ = ["reproduction", "pyplot", "save_figure", "label_axes", "format_table", "jsonable", "single_thread", "steps"]
 
 
 def pyplot():
@@ -46,6 +46,17 @@ def save_figure(fig, out: Path | None, filename: str, *, dpi: int = 100) -> str 
         path = str(path)
     plt.close(fig)
     return path
+
+
+def label_axes(ax, xlabel: str, ylabel: str, title: str | None = None, *, legend: dict | None = None,
+               title_size: int = 10):
+    """Axis labels, an optional title and (when ``legend`` is a dict of legend options) a legend."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=title_size)
+    if legend is not None:
+        ax.legend(**legend)
 
 
 def format_table(headers: list[str], rows: list[list], *, title: str | None = None) -> str:
