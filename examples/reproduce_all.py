@@ -4,6 +4,7 @@ on two cores).
     python examples/reproduce_all.py [--out DIR] [--quick]
 """
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -11,9 +12,10 @@ from ss_mech.reproduce import REPRODUCTIONS
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "docs" / "results"))
+    parser.add_argument("--out", default="docs/results", help="relative to the repository root (default: %(default)s)")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
+    os.chdir(Path(__file__).resolve().parent.parent)  # paths recorded in the JSON stay relative
     start = time.perf_counter()
     for name, run in REPRODUCTIONS.items():
         result = run(out=Path(args.out), quick=args.quick, progress=True)

@@ -19,6 +19,9 @@ default initialisation, plain SGD with learning rate 0.1 on the batch MSE, fed t
 mini-batches in the same order; and the same network with both layers' biases drawn from
 N(0, 1) and frozen (``requires_grad=False``).
 
+The full run also trains the machine with the authors' *published script* settings (friction 20,
+1.0 time unit per batch — the script differs from the paper's text here), column ``ss_script``.
+
 Yardstick: the least-squares optimum of the same piecewise-bilinear model on all 160 points,
 ``argmin_x ‖W x − y‖²`` — where the T = 0 machine would settle if all springs pulled at once.
 
@@ -222,6 +225,7 @@ def _figure(results: dict, epochs: int, out: Path | None) -> str | None:
         ax.axhline(r["ls"]["test"], color="k", ls=":", lw=1, label="least-squares optimum (test)")
         ax.set_title(r["formula"], fontsize=10)
         ax.grid(alpha=0.3, which="both")
+        ax.set_xticks(ep[::2])
     for ax in axes[-1]:
         ax.set_xlabel("epoch")
     for ax in axes[:, 0]:
