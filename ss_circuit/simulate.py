@@ -1,0 +1,255 @@
+"""Simulate a system's circuit with ngspice and return the mechanical :class:`~ss_mech.Trajectory`.
+
+One sample is one transient in ngspice's shared library. An ensemble (``samples > 1``) runs its
+samples in worker processes — never threads: libngspice has global state and two threads
+sharing it segfault (DESIGN.md §3). Workers are started with the ``'spawn'`` method: a fresh
+interpreter that imports only numpy, PySpice and :mod:`ss_circuit.ngspice` (≈0.2 s, no torch),
+and never inherits a parent's half-used ngspice or torch's OpenMP threads as ``'fork'`` would.
+Each worker runs many samples in turn, removing every circuit after its run.
+
+Noise (see :mod:`ss_circuit.sources`): with ``noise_mode='samples'`` sample ``s`` is driven by
+channel block ``s`` of :func:`~ss_circuit.sources.draw_noise` (seeded), or of the
+``SampledNoise`` passed as ``noise`` — the pathwise mode, where ``ss_mech.simulate(...,
+noise=signal)`` integrates the same forces. With ``'trnoise'`` every sample runs in a fresh
+process (``max_tasks_per_child=1``), the only way ngspice's unseedable generator is fit for
+statistics.
+"""
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+from .netlist import METHODS, build_circuit, write_netlist
+from .scaling import Scaling
+from .sources import NOISE_MODES, draw_noise
+
+__all__ = ["simulate_circuit", "simulate_spec", "netlist_from_spec", "scaling_from_options", "to_si"]
+
+START_METHOD = "spawn"
+
+
+def _run_job(job: dict) -> dict:
+    """Worker entry point: one netlist through ngspice, reduced to the output rows."""
+    from .ngspice import run_netlist
+    from .readout import reduce_vectors
+
+    vec, info = run_netlist(job["text"], t_stop=job["t_stop"], vectors=job["vectors"], sources=job["sources"])
+    out = reduce_vectors(vec, job["plan"])
+    info.pop("messages", None)
+    info["first_order_steps"] = out.pop("first_order_steps")
+    info["numerical_loss"] = out.pop("numerical_loss")
+    out["info"] = info
+    return out
+
+
+def _jobs(system, *, x_init, v_init, t_end, dt, n_out, method, noise_mode, signal, scaling, dt_noise, seed):
+    """One job (netlist text, sources, readout plan) per sample."""
+    from ss_mech.noise import SampledNoise
+
+    t_out = np.linspace(0.0, t_end, n_out)
+    for s in range(x_init.shape[0]):
+        one = None
+        if noise_mode == "samples":
+            one = SampledNoise(signal.values[:, s:s + 1, :], signal.dt_noise, signal.t0)
+        circuit = build_circuit(system, x0=x_init[s], v0=v_init[s], noise=noise_mode, scaling=scaling,
+                                noise_signal=one, dt_noise=dt_noise, seed=seed, t_end=t_end, n_out=n_out)
+        yield circuit, {"text": circuit.netlist(t_end=t_end, dt=dt, n_out=n_out, method=method, standalone=False),
+                        "t_stop": scaling.time * t_end, "vectors": circuit.vectors(),
+                        "sources": circuit.external_sources(), "plan": circuit.readout_plan(t_out)}
+
+
+def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, samples: int = 1, seed: int = 0,
+                     n_out: int = 101, method: str = "trap", noise=None, noise_mode: str = "samples",
+                     scaling: Scaling | None = None, dt_noise: float | None = None, processes: int | None = None,
+                     progress: bool = False):
+    """Run the circuit of ``system`` in ngspice; same trajectory type and units as ``ss_mech.simulate``.
+
+    Parameters
+    ----------
+    system : ss_mech.System
+    t_end : float
+        Duration (mechanical time; the circuit runs ``τ·t_end`` seconds).
+    dt : float
+        ngspice's maximum internal step (mechanical time). ``trap`` is second order: the
+        error of a deterministic run falls as ``dt²``.
+    x0, v0 : array-like (N,) or (samples, N), optional
+        Initial state (default: seeded uniform positions in [0, 1), zero velocities — the
+        mechanical backend's defaults, via ``ss_mech.integrate.initial_state``).
+    samples : int
+        Ensemble size; samples run in ``processes`` worker processes.
+    seed : int
+        Seeds the default initial state and the noise: the same seed gives the same trajectory.
+    n_out : int
+        Evenly spaced output times including 0 and ``t_end`` (each an accepted ngspice point).
+    method : {'trap', 'gear'}
+        ngspice's integration rule.
+    noise : ss_mech.SampledNoise, optional
+        The forces to apply (``samples`` × ``system.noise_dim`` channels): the pathwise mode.
+        Default: :func:`~ss_circuit.sources.draw_noise` from ``seed``.
+    noise_mode : {'samples', 'trnoise', 'none'}
+        How the Johnson noise is made (:mod:`ss_circuit.sources`).
+    scaling : Scaling, optional
+        Unit factors; results come back in mechanical units either way (``meta['scaling']``
+        and :func:`to_si` give joules).
+    dt_noise : float, optional
+        Knot spacing / TRNOISE NT (mechanical time); default ``1/(100·max(γ, ω_max))``.
+    processes : int, optional
+        Worker processes for ``samples > 1`` (default: one per CPU, at most ``samples``);
+        ``samples == 1`` runs in this process unless ``processes`` is given.
+    progress : bool
+        A progress bar over samples.
+
+    Returns
+    -------
+    ss_mech.Trajectory
+        ``backend='circuit'``; ``kinetic``, ``potential``, ``dissipated`` (∫Σ R i²),
+        ``noise_work`` (∫Σ i·V_noise), ``protocol_work`` (zeros), ``loss``, states ``x``/``v``
+        (positions from the meters, velocities = loop currents), ``stats`` (ngspice points,
+        accepted/rejected steps, iterations, source callbacks, wall time) and ``meta``.
+    """
+    from ss_mech.integrate import initial_state
+    from ss_mech.trajectory import Trajectory
+    from ss_mech.validation import positive, positive_int
+
+    t_end = positive(t_end, "t_end")
+    dt = positive(dt, "dt")
+    n_out = positive_int(n_out, "n_out")
+    if n_out < 2:
+        raise ValueError(f"n_out must be >= 2 (0 and t_end), got {n_out}")
+    samples = positive_int(samples, "samples")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))} for the circuit; got {method!r}")
+    if noise_mode not in NOISE_MODES:
+        raise ValueError(f"noise_mode must be one of {', '.join(map(repr, NOISE_MODES))}; got {noise_mode!r}")
+    scaling = Scaling() if scaling is None else scaling
+    if not system.thermal:
+        noise_mode = "none"
+    if noise is not None:
+        if noise_mode != "samples":
+            raise ValueError(f"a noise signal drives noise_mode='samples' only, got noise_mode={noise_mode!r}")
+        if (noise.samples, noise.n_noise) != (samples, system.noise_dim):
+            raise ValueError(f"noise has shape (samples={noise.samples}, channels={noise.n_noise}); this run "
+                             f"needs ({samples}, {system.noise_dim})")
+        if noise.t0 != 0 or noise.t_end < t_end * (1 - 1e-12):
+            raise ValueError(f"noise covers [{noise.t0}, {noise.t_end}] but the run needs [0, {t_end}]")
+    elif noise_mode == "samples":
+        noise = draw_noise(system, t_end=t_end, samples=samples, seed=seed, dt_noise=dt_noise, n_out=n_out)
+    x_init, v_init = initial_state(system, x0=x0, v0=v0, samples=samples, seed=seed)
+
+    start = time.perf_counter()
+    made = list(_jobs(system, x_init=x_init, v_init=v_init, t_end=t_end, dt=dt, n_out=n_out, method=method,
+                      noise_mode=noise_mode, signal=noise, scaling=scaling, dt_noise=dt_noise, seed=seed))
+    circuit0 = made[0][0]
+    jobs = [job for _, job in made]
+    results = _run_all(jobs, processes=processes, fresh=(noise_mode == "trnoise"), progress=progress)
+    wall = time.perf_counter() - start
+
+    def stack(key):
+        return np.stack([r[key] for r in results], axis=1)
+
+    x, v = stack("x"), stack("v")
+    potential = stack("potential")
+    info = [r["info"] for r in results]
+    stats = {"points": sum(i["points"] for i in info),
+             **{k: sum(i.get(k, 0) for i in info) for k in ("accepted", "rejected", "iterations", "source_calls",
+                                                      "first_order_steps")},
+             "numerical_loss": float(np.mean([i["numerical_loss"] for i in info])),
+             "ngspice_time": sum(i["wall_time"] for i in info), "wall_time": wall}
+    meta = {"method": method, "dt": dt, "dt_circuit": scaling.time * dt, "t_end": t_end, "n_out": n_out,
+            "samples": samples, "seed": seed, "noise_mode": noise_mode,
+            "noise_source": "given" if noise is not None and noise_mode == "samples" else noise_mode,
+            "dt_noise": circuit0.dt_noise, "scaling": scaling.to_dict(),
+            "joules_per_energy_unit": scaling.energy,
+            "temperature_kelvin": scaling.kelvin(system.kb, system.temperature),
+            "elements": circuit0.counts(), "start_method": START_METHOD,
+            "grid": system.grid.to_dict(), "n_labels": system.n_labels, **system.params()}
+    return Trajectory(
+        t=np.linspace(0.0, t_end, n_out), kinetic=stack("kinetic"), potential=potential,
+        dissipated=stack("dissipated"), noise_work=stack("noise_work"), protocol_work=np.zeros_like(potential),
+        loss=potential * 2.0 / (system.stiffness * max(system.n_points, 1) * system.n_labels),
+        x_end=x[-1].copy(), v_end=v[-1].copy(), x=x, v=v, backend="circuit", stats=stats, meta=meta)
+
+
+def _run_all(jobs: list[dict], *, processes: int | None, fresh: bool, progress: bool) -> list[dict]:
+    from tqdm.auto import tqdm
+
+    in_process = len(jobs) == 1 and processes is None and not fresh
+    bar = tqdm(total=len(jobs), desc="ngspice", unit="sample", disable=not progress, leave=False)
+    try:
+        if in_process:
+            out = [_run_job(jobs[0])]
+            bar.update(1)
+            return out
+        import os
+        workers = max(1, min(len(jobs), processes or os.cpu_count() or 1))
+        kwargs = {"max_tasks_per_child": 1} if fresh else {}
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(START_METHOD), **kwargs) as pool:
+            futures = [pool.submit(_run_job, job) for job in jobs]
+            out = []
+            for f in futures:
+                out.append(f.result())
+                bar.update(1)
+            return out
+    finally:
+        bar.close()
+
+
+def to_si(traj) -> dict:
+    """The trajectory's energies in joules and states in coulombs and amperes (circuit units)."""
+    s = Scaling(**traj.meta["scaling"])
+    out = {k: getattr(traj, k) * s.energy for k in ("kinetic", "potential", "dissipated", "noise_work")}
+    out["t"] = traj.t * s.time
+    if traj.x is not None:
+        out["charge"] = traj.x * s.charge
+        out["current"] = traj.v * s.ampere
+    return out
+
+
+def scaling_from_options(system, *, alpha: float | None = None, tau: float | None = None, energy: float = 1.0,
+                         inductance: float | None = None, capacitance: float | None = None) -> Scaling:
+    """A :class:`Scaling` from command-line style options (α, τ directly, or part values)."""
+    return Scaling.for_parts(system, charge=alpha, time=tau, energy=energy, inductance=inductance,
+                             capacitance=capacitance)
+
+
+def _spec_dt(spec, dt):
+    if dt is not None:
+        return dt
+    if spec.run.dt is not None:
+        return spec.run.dt
+    from .sources import default_dt_noise
+    return min(default_dt_noise(spec.system), spec.run.t_end / 100)
+
+
+def simulate_spec(spec, **opts):
+    """:func:`simulate_circuit` with the spec's system, initial state and ``run`` options.
+
+    ``run.dt`` is ngspice's maximum step (default ``1/(100·max(γ, ω_max))``) and ``run.method``
+    ``'trap'`` (default) or ``'gear'``. Keyword options override the spec's.
+    """
+    run = spec.run
+    kw = dict(t_end=run.t_end, dt=_spec_dt(spec, opts.pop("dt", None)), method=run.method or "trap",
+              samples=run.samples, seed=run.seed, n_out=run.n_out, x0=spec.x0, v0=spec.v0)
+    kw.update(opts)
+    return simulate_circuit(spec.system, **kw)
+
+
+def netlist_from_spec(spec, path, *, noise: str = "samples", alpha: float | None = None, tau: float | None = None,
+                      energy: float = 1.0, inductance: float | None = None, capacitance: float | None = None,
+                      method: str | None = None, dt: float | None = None, title: str = "") -> str:
+    """Write the spec's standalone netlist to ``path`` and return its text (see :func:`write_netlist`).
+
+    Scaling options: ``alpha`` (C per unit displacement) and ``tau`` (s per unit time), or the
+    part values ``capacitance`` (F, one data spring) and ``inductance`` (H, one stick's
+    translation); ``energy`` (J per energy unit, default 1).
+    """
+    run = spec.run
+    scaling = scaling_from_options(spec.system, alpha=alpha, tau=tau, energy=energy, inductance=inductance,
+                                   capacitance=capacitance)
+    return write_netlist(spec.system, path, x0=spec.x0, v0=spec.v0, t_end=run.t_end, dt=_spec_dt(spec, dt),
+                         noise=noise, seed=run.seed, scaling=scaling, method=method or run.method or "trap",
+                         n_out=run.n_out, title=title)
