@@ -209,7 +209,7 @@ class Circuit:
         lines += ["+ " + " ".join(items[i:i + 8]) for i in range(8, len(items), 8)]
         return lines
 
-    def readout_plan(self, t_out) -> dict:
+    def readout_plan(self, t_out, dt: float) -> dict:
         """What :func:`ss_circuit.readout.reduce_vectors` needs (plain arrays: picklable, no ss_mech)."""
         s = self.scaling
         br = self.branches
@@ -230,6 +230,7 @@ class Circuit:
             "x_per_volt": self.meter_capacitance / s.charge,
             "v_per_ampere": 1.0 / s.ampere,
             "breaks": [s.time * p for p in self.breakpoint_periods(t_out[-1] / (len(t_out) - 1))],
+            "break_times": [s.time * dt],
         }
 
     # ------------------------------------------------------------------ noise sources
@@ -388,12 +389,9 @@ def _branches(system, scaling: Scaling, noise: str) -> list[Branch]:
     out, g, channel = [], 0, 0
     for group in system.elements:
         levers = sp.csr_matrix(group.levers)
-        if group.kind == "inertia":
-            parts = scaling.inductance(group.values)
-        elif group.kind == "damper":
-            parts = scaling.resistance(group.values)
-        else:
-            parts = scaling.capacitance(group.values)
+        with np.errstate(all="ignore"):  # overflow is reported by _check_part below
+            parts = {"inertia": scaling.inductance, "damper": scaling.resistance,
+                     "spring": scaling.capacitance}[group.kind](group.values)
         _check_part({"inertia": "inductance", "damper": "resistance", "spring": "capacitance"}[group.kind],
                     np.asarray(parts, dtype=float), group.name)
         for i in range(len(group)):

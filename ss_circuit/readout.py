@@ -54,10 +54,18 @@ def _cumulative(step_values: np.ndarray) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(step_values)])
 
 
-def first_order_steps(t: np.ndarray, periods) -> np.ndarray:
-    """Mask of the steps ``[t_n, t_{n+1}]`` that start on a breakpoint (t = 0 or a multiple of a period)."""
+def first_order_steps(t: np.ndarray, periods, times=()) -> np.ndarray:
+    """Mask of the steps ``[t_n, t_{n+1}]`` that ngspice takes at order one.
+
+    Those start on a breakpoint: t = 0 (and the step after it: trap needs a previous
+    derivative), a multiple of one of the clock ``periods``, or one of ``times`` (ngspice adds a
+    breakpoint at the ``.tran`` print step TSTEP — measured).
+    """
     start = t[:-1]
     mask = start == 0.0
+    mask[:2] = True
+    for s in times:
+        mask |= np.abs(start - s) <= 1e-9 * s
     for p in periods:
         k = start / p
         mask |= np.abs(k - np.round(k)) < 1e-6
@@ -91,7 +99,7 @@ def reduce_vectors(vec: dict, plan: dict) -> dict:
     if noisy.any():
         dV[:, noisy] -= V_m
     h = np.diff(t)
-    be = first_order_steps(t, plan["breaks"])
+    be = first_order_steps(t, plan["breaks"], plan["break_times"])
     i_R = _step_rule(dV, be) / plan["R"]
     D = _cumulative(h * ((i_R ** 2) @ plan["R"]))
     J = np.zeros_like(t)

@@ -59,7 +59,7 @@ def _jobs(system, *, x_init, v_init, t_end, dt, n_out, method, noise_mode, signa
                                 noise_signal=one, dt_noise=dt_noise, seed=seed, t_end=t_end, n_out=n_out)
         yield circuit, {"text": circuit.netlist(t_end=t_end, dt=dt, n_out=n_out, method=method, standalone=False),
                         "t_stop": scaling.time * t_end, "vectors": circuit.vectors(),
-                        "sources": circuit.external_sources(), "plan": circuit.readout_plan(t_out)}
+                        "sources": circuit.external_sources(), "plan": circuit.readout_plan(t_out, dt)}
 
 
 def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, samples: int = 1, seed: int = 0,
