@@ -11,13 +11,13 @@ Noise (see :mod:`ss_circuit.sources`): with ``noise_mode='samples'`` sample ``s`
 channel block ``s`` of :func:`~ss_circuit.sources.draw_noise` (seeded), or of the
 ``SampledNoise`` passed as ``noise`` — the pathwise mode, where ``ss_mech.simulate(...,
 noise=signal)`` integrates the same forces. With ``'trnoise'`` every sample runs in a fresh
-process (``max_tasks_per_child=1``), the only way ngspice's unseedable generator is fit for
-statistics.
+process (``max_tasks_per_child=1``, always ``'spawn'``), the only way ngspice's unseedable
+generator is fit for statistics; its samples are not reproducible.
 """
 from __future__ import annotations
 
-import math
 import multiprocessing as mp
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -29,7 +29,7 @@ from .sources import NOISE_MODES, draw_noise
 
 __all__ = ["simulate_circuit", "simulate_spec", "netlist_from_spec", "scaling_from_options", "to_si"]
 
-START_METHOD = "spawn"
+START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 
 
 def _run_job(job: dict) -> dict:
@@ -65,7 +65,7 @@ def _jobs(system, *, x_init, v_init, t_end, dt, n_out, method, noise_mode, signa
 def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, samples: int = 1, seed: int = 0,
                      n_out: int = 101, method: str = "trap", noise=None, noise_mode: str = "samples",
                      scaling: Scaling | None = None, dt_noise: float | None = None, processes: int | None = None,
-                     progress: bool = False):
+                     start_method: str | None = None, progress: bool = False):
     """Run the circuit of ``system`` in ngspice; same trajectory type and units as ``ss_mech.simulate``.
 
     Parameters
@@ -100,6 +100,9 @@ def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, sampl
     processes : int, optional
         Worker processes for ``samples > 1`` (default: one per CPU, at most ``samples``);
         ``samples == 1`` runs in this process unless ``processes`` is given.
+    start_method : {'fork', 'spawn', 'forkserver'}, optional
+        How workers start (default: ``'fork'`` on Linux, ``'spawn'`` elsewhere; see the module
+        docstring).
     progress : bool
         A progress bar over samples.
 
@@ -145,7 +148,9 @@ def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, sampl
                       noise_mode=noise_mode, signal=noise, scaling=scaling, dt_noise=dt_noise, seed=seed))
     circuit0 = made[0][0]
     jobs = [job for _, job in made]
-    results = _run_all(jobs, processes=processes, fresh=(noise_mode == "trnoise"), progress=progress)
+    start_method = start_method or START_METHOD
+    results = _run_all(jobs, processes=processes, fresh=(noise_mode == "trnoise"), progress=progress,
+                       start_method=start_method)
     wall = time.perf_counter() - start
 
     def stack(key):
@@ -165,7 +170,7 @@ def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, sampl
             "dt_noise": circuit0.dt_noise, "scaling": scaling.to_dict(),
             "joules_per_energy_unit": scaling.energy,
             "temperature_kelvin": scaling.kelvin(system.kb, system.temperature),
-            "elements": circuit0.counts(), "start_method": START_METHOD,
+            "elements": circuit0.counts(), "start_method": start_method,
             "grid": system.grid.to_dict(), "n_labels": system.n_labels, **system.params()}
     return Trajectory(
         t=np.linspace(0.0, t_end, n_out), kinetic=stack("kinetic"), potential=potential,
@@ -174,7 +179,8 @@ def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, sampl
         x_end=x[-1].copy(), v_end=v[-1].copy(), x=x, v=v, backend="circuit", stats=stats, meta=meta)
 
 
-def _run_all(jobs: list[dict], *, processes: int | None, fresh: bool, progress: bool) -> list[dict]:
+def _run_all(jobs: list[dict], *, processes: int | None, fresh: bool, progress: bool,
+             start_method: str) -> list[dict]:
     from tqdm.auto import tqdm
 
     in_process = len(jobs) == 1 and processes is None and not fresh
@@ -187,7 +193,10 @@ def _run_all(jobs: list[dict], *, processes: int | None, fresh: bool, progress: 
         import os
         workers = max(1, min(len(jobs), processes or os.cpu_count() or 1))
         kwargs = {"max_tasks_per_child": 1} if fresh else {}
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(START_METHOD), **kwargs) as pool:
+        # a fresh interpreter per TRNOISE sample: a forked child would inherit the parent's ngspice
+        # generator state (identical noise in every sample); a new process seeds its own (measured)
+        method = "spawn" if fresh else start_method
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method), **kwargs) as pool:
             futures = [pool.submit(_run_job, job) for job in jobs]
             out = []
             for f in futures:
