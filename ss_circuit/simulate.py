@@ -231,13 +231,14 @@ def _spec_dt(spec, dt):
     if spec.run.dt is not None:
         return spec.run.dt
     from .sources import default_dt_noise
-    return min(default_dt_noise(spec.system), spec.run.t_end / 100)
+    return min(0.5 * default_dt_noise(spec.system), spec.run.t_end / 100)
 
 
 def simulate_spec(spec, **opts):
     """:func:`simulate_circuit` with the spec's system, initial state and ``run`` options.
 
-    ``run.dt`` is ngspice's maximum step (default ``1/(100·max(γ, ω_max))``) and ``run.method``
+    ``run.dt`` is ngspice's maximum step (default ``1/(200·max(γ, ω_max))``: half the knot
+    spacing, which keeps the backward-Euler steps after each knot small) and ``run.method``
     ``'trap'`` (default) or ``'gear'``. Keyword options override the spec's.
     """
     run = spec.run
