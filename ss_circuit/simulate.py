@@ -116,14 +116,10 @@ def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, sampl
     """
     from ss_mech.integrate import initial_state
     from ss_mech.trajectory import Trajectory
-    from ss_mech.validation import positive, positive_int
+    from ss_mech.validation import positive, run_arguments
 
-    t_end = positive(t_end, "t_end")
+    t_end, n_out, samples = run_arguments(t_end, n_out, samples)
     dt = positive(dt, "dt")
-    n_out = positive_int(n_out, "n_out")
-    if n_out < 2:
-        raise ValueError(f"n_out must be >= 2 (0 and t_end), got {n_out}")
-    samples = positive_int(samples, "samples")
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))} for the circuit; got {method!r}")
     if noise_mode not in NOISE_MODES:

@@ -27,7 +27,7 @@ from .sde import LangevinSDE
 from .stability import METHODS, choose_step
 from .system import System
 from .trajectory import Trajectory
-from .validation import as_finite_array, positive, positive_int
+from .validation import as_finite_array, run_arguments
 
 __all__ = ["simulate", "initial_state"]
 
@@ -101,11 +101,7 @@ def simulate(system: System, *, t_end: float, dt: float | None = None, method: s
     max_chunk_bytes : int
         Memory for the per-step states torchsde returns between output times.
     """
-    t_end = positive(t_end, "t_end")
-    n_out = positive_int(n_out, "n_out")
-    if n_out < 2:
-        raise ValueError(f"n_out must be >= 2 (0 and t_end), got {n_out}")
-    samples = positive_int(samples, "samples")
+    t_end, n_out, samples = run_arguments(t_end, n_out, samples)
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
     N = system.n_dof
