@@ -9,6 +9,7 @@ small systems (N up to a few hundred): it is the yardstick, not the workhorse.
 
 * :func:`exact_deterministic` — the T = 0 solution ``y(t) = e^{At} y0 + ∫ e^{As} c ds``.
 * :func:`ou_moments` — mean and covariance of ``y(t)`` (Van Loan's block exponential).
+* :func:`ensemble_energies` — exact ensemble means of the loss and of every energy ledger.
 * :func:`stationary_covariance` — the long-time covariance (continuous Lyapunov equation):
   Gibbs ``diag(k_BT K⁻¹, k_BT M⁻¹)`` for ``fdt`` noise, something else for ``paper`` noise.
 * :func:`least_squares` — the T = 0 fixed point: ``argmin ‖Wx − y‖²``.
@@ -24,7 +25,7 @@ from .system import System
 from .trajectory import Trajectory
 
 __all__ = ["drift_matrix", "diffusion_matrix", "exact_deterministic", "ou_moments",
-           "stationary_covariance", "least_squares", "free_energy"]
+           "ensemble_energies", "stationary_covariance", "least_squares", "free_energy"]
 
 
 def drift_matrix(system: System) -> tuple[np.ndarray, np.ndarray]:
@@ -110,6 +111,42 @@ def ou_moments(system: System, t: float, *, x0, v0) -> tuple[np.ndarray, np.ndar
     F22 = E[n:, n:]
     cov = F22.T @ E[:n, n:]
     return mean, 0.5 * (cov + cov.T)
+
+
+def ensemble_energies(system: System, ts, *, x0, v0) -> dict:
+    """Exact ensemble means at times ``ts`` for a start at the fixed state ``(x0, v0)``.
+
+    From the Ornstein–Uhlenbeck moments (mean ``ȳ``, covariance ``Σ``):
+
+    * ``potential`` ⟨U⟩ = U(x̄) + ½ tr(K Σ_xx), ``kinetic`` ⟨K⟩ = ½ v̄ᵀMv̄ + ½ tr(M Σ_vv),
+      ``loss`` = 2⟨U⟩/(k·B·m);
+    * ``noise_work`` ⟨J⟩ = ½ tr(M⁻¹GGᵀ)·t: for additive noise the thermal force does work at a
+      constant mean rate whatever the state (the Stratonovich term; ``N γ k_BT`` for fdt);
+    * ``heat`` ⟨Q⟩ = E(0) − ⟨E(t)⟩ and ``dissipated`` ⟨D⟩ = ⟨J⟩ + ⟨Q⟩ (first law, no protocol).
+
+    Returns a dict of arrays shaped like ``ts`` (plus ``t``).
+    """
+    ts = np.atleast_1d(np.asarray(ts, dtype=float))
+    N = system.n_dof
+    x0, v0 = (np.asarray(a, dtype=float).reshape(N) for a in (x0, v0))
+    M, K = system.mass_matrix.toarray(), system.stiffness_matrix.toarray()
+    Q = diffusion_matrix(system)
+    power = 0.5 * float(np.trace(M @ Q[N:, N:]))  # ½ tr(M⁻¹GGᵀ) = ½ tr(M · M⁻¹GGᵀM⁻¹)
+    E0 = float(system.potential(x0) + system.kinetic(v0))
+    out = {k: np.zeros_like(ts) for k in ("potential", "kinetic")}
+    for i, t in enumerate(ts):
+        if t == 0:
+            mean, cov = np.concatenate([x0, v0]), np.zeros((2 * N, 2 * N))
+        else:
+            mean, cov = ou_moments(system, t, x0=x0, v0=v0)
+        out["potential"][i] = system.potential(mean[:N]) + 0.5 * np.trace(K @ cov[:N, :N])
+        out["kinetic"][i] = system.kinetic(mean[N:]) + 0.5 * np.trace(M @ cov[N:, N:])
+    out["loss"] = 2 * out["potential"] / (system.stiffness * max(system.n_points, 1) * system.n_labels)
+    out["noise_work"] = power * ts
+    out["heat"] = E0 - out["potential"] - out["kinetic"]
+    out["dissipated"] = out["noise_work"] + out["heat"]
+    out["t"] = ts
+    return out
 
 
 def stationary_covariance(system: System) -> np.ndarray:

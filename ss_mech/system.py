@@ -118,6 +118,17 @@ class System:
                       friction=self.friction, temperature=self.temperature, kb=self.kb, noise=self.noise,
                       X=X, y=y, outside=outside, _shared=self._shared)
 
+    def with_params(self, **changes) -> "System":
+        """A copy with some physical parameters changed (``temperature=0``, ``friction=2`` …), same data.
+
+        Only the keys of :meth:`params` may change; the grid and the data stay.
+        """
+        unknown = sorted(set(changes) - set(PARAM_CHECKS))
+        if unknown:
+            raise ValueError(f"unknown parameter {unknown[0]!r}; valid: {', '.join(sorted(PARAM_CHECKS))}")
+        params = {**self.params(), **changes}
+        return System(self.grid, n_labels=self.n_labels, X=self.X, y=self.y, outside="clip", **params)
+
     def params(self) -> dict:
         return {"mass": self.mass, "stiffness": self.stiffness, "friction": self.friction,
                 "temperature": self.temperature, "kb": self.kb, "noise": self.noise}

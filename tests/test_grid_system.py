@@ -124,3 +124,15 @@ def test_bad_grids(n, match):
 def test_wrong_label_count():
     with pytest.raises(ValueError, match=r"n_labels=2"):
         System(Grid((2,), (0.0,), (1.0,)), n_labels=2, X=[[0.5]], y=[[1.0]])
+
+
+def test_with_params_changes_physics_and_keeps_data(sine_system):
+    cold = sine_system.with_params(temperature=0.0, friction=2.0)
+    assert (cold.temperature, cold.friction, cold.mass) == (0.0, 2.0, sine_system.mass)
+    np.testing.assert_array_equal(cold.X, sine_system.X)
+    np.testing.assert_array_equal(cold.stiffness_matrix.toarray(), sine_system.stiffness_matrix.toarray())
+    np.testing.assert_allclose(cold.damping_matrix.toarray(), 2.0 * cold.mass_matrix.toarray())
+    with pytest.raises(ValueError, match="unknown parameter 'temprature'"):
+        sine_system.with_params(temprature=1.0)
+    with pytest.raises(ValueError, match="friction must be >= 0"):
+        sine_system.with_params(friction=-1.0)
