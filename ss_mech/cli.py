@@ -14,10 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["main"]
+__all__ = ["main", "dumps_json"]
 
 
-def _dump(obj) -> str:
+def dumps_json(obj) -> str:
+    """``json.dumps`` that also writes numpy arrays and scalars and paths."""
     def default(o):
         if isinstance(o, np.ndarray):
             return o.tolist()
@@ -45,7 +46,7 @@ def _simulate(args) -> int:
         traj = simulate_spec(spec, progress=args.progress)
     summary = traj.summary(include_samples=args.samples_out)
     if args.json:
-        print(_dump(summary))
+        print(dumps_json(summary))
     else:
         print(f"backend {traj.backend}: t_end={traj.t[-1]:g}, samples={traj.samples}, "
               f"method={traj.meta.get('method')}, dt={traj.meta.get('dt')}")
@@ -108,7 +109,7 @@ def _fit(args) -> int:
         plot_fit(reg, X, y, path=args.plot, truth=None if args.csv else get_function(args.function))
         out["plot"] = args.plot
     if args.json:
-        print(_dump(out))
+        print(dumps_json(out))
     else:
         print(f"fitted {source} with {reg.system_.grid.n_sticks} sticks on {X.shape[0]} points "
               f"in {out['wall_time']:.2f} s")
@@ -144,9 +145,9 @@ def _reproduce(args) -> int:
     result = REPRODUCTIONS[args.name](out=Path(args.out) if args.out else None, quick=args.quick,
                                       progress=args.progress)
     if args.json:
-        print(_dump(result))
+        print(dumps_json(result))
     else:
-        print(result.get("table", _dump(result)))
+        print(result.get("table", dumps_json(result)))
     return 0
 
 
@@ -205,7 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("crosscheck", help="run both backends and compare them")
     c.add_argument("spec", nargs="?", help="spec JSON (default: the demo system)")
     c.add_argument("--quick", action="store_true", help="small ensembles, short runs (CI)")
-    c.add_argument("--samples", type=int, help="ensemble size per backend")
+    c.add_argument("--samples", type=int, help="ensemble size per backend (default 200; 64 with --quick)")
+    c.add_argument("--modes", default="deterministic,stochastic,pathwise,training",
+                   help="comma-separated subset of the comparisons (default: all four)")
+    c.add_argument("--t-end", type=float, help="duration of every run (default: the spec's run.t_end)")
+    c.add_argument("--seed", type=int, help="seed of every noise draw (default 0)")
+    c.add_argument("--processes", type=int, help="ngspice worker processes (default: one per CPU)")
     c.add_argument("--json", action="store_true")
     c.add_argument("--report", help="write a markdown report with figures into this folder")
     c.add_argument("--progress", action="store_true")
