@@ -18,13 +18,6 @@ __all__ = ["write_report"]
 MECH, CIRC, EXACT = "tab:blue", "tab:orange", "0.25"
 
 
-def _pyplot():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
 def _residual_axis(ax, t, series: dict, tol: float | None, ylabel: str):
     """|deviation| on a log axis, one line per comparison, the tolerance dashed (t = 0, equal by
     construction, is left out)."""
@@ -269,7 +262,9 @@ def write_report(result, folder) -> Path:
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    plt = _pyplot()
+    from ss_mech.plotting import pyplot
+
+    plt = pyplot()
     spec, system = result.spec, result.spec.system
     (folder / "results.json").write_text(dumps_json(result.to_json()) + "\n")
     (folder / "spec.json").write_text(json.dumps(spec.to_dict(), indent=1) + "\n")

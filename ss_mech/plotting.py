@@ -3,42 +3,56 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["draw_machine_1d", "plot_fit"]
+__all__ = ["pyplot", "draw_machine_1d", "plot_fit"]
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot on the non-interactive Agg backend (imported on first use)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
 
 
-def draw_machine_1d(ax, system, x, X, y, *, label: int = 0, truth=None):
-    """Draw a 1-D machine on ``ax``: sticks (node heights joined), springs and data points."""
+def draw_machine_1d(ax, system, x, X=None, y=None, *, label: int = 0, truth=None, alpha: float = 1.0,
+                    data: bool = True, names: bool = True) -> list:
+    """Draw a 1-D machine in state ``x`` on ``ax`` and return the artists.
+
+    Sticks are the node heights joined; each spring is a segment from its data point to the
+    stick line; ``X``, ``y`` default to the system's own data. ``truth`` (a function of u)
+    adds the target as a dashed line, ``alpha`` fades the drawing (a start state),
+    ``data=False`` leaves springs and points out and ``names=False`` keeps the artists out of
+    the legend.
+    """
     nodes = system.grid.node_coordinates()[:, 0]
     H = np.asarray(x).reshape(system.grid.n_nodes, system.n_labels)[:, label]
-    X = np.asarray(X).reshape(-1, 1)
-    y = np.asarray(y).reshape(X.shape[0], -1)[:, label]
-    pred = system.predict(x, X)[:, label]
+    X = system.X if X is None else np.asarray(X).reshape(-1, 1)
+    y = np.asarray(system.y if y is None else y).reshape(X.shape[0], -1)[:, label]
+    artists = []
     if truth is not None:
         u = np.linspace(nodes[0], nodes[-1], 400)
-        ax.plot(u, truth(u[:, None]), color="0.6", ls="--", lw=1, label="target")
-    ax.vlines(X[:, 0], y, pred, color="tab:green", lw=1, alpha=0.8, label="springs")
-    ax.plot(nodes, H, "-o", color="tab:brown", lw=3, ms=5, label="sticks")
-    ax.plot(X[:, 0], y, "o", color="tab:blue", ms=4, label="data")
+        artists += ax.plot(u, truth(u[:, None]), color="0.6", ls="--", lw=1, label="target" if names else None)
+    if data:
+        pred = system.predict(x, X)[:, label]
+        artists.append(ax.vlines(X[:, 0], y, pred, color="tab:green", lw=1.2, alpha=0.8 * alpha,
+                                 label="springs" if names else None))
+    artists += ax.plot(nodes, H, "-o", color="tab:brown", lw=3, ms=5, alpha=alpha, label="sticks" if names else None)
+    if data:
+        artists += ax.plot(X[:, 0], y, "o", color="tab:blue", ms=4, label="data" if names else None)
     ax.set_xlabel("input u")
     ax.set_ylabel("height")
-    ax.legend(loc="best", fontsize=8)
+    return artists
 
 
 def plot_fit(reg, X, y, *, path: str, truth=None):
     """Save a figure of a fitted :class:`SpringsSticksRegressor` with its training data."""
-    plt = _pyplot()
+    plt = pyplot()
     system = reg.system_
     d = system.grid.dim
     if d == 1:
         fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4))
         draw_machine_1d(ax, system, reg.x_, X, y, truth=truth)
+        ax.legend(loc="best", fontsize=8)
         ax.set_title(f"{system.grid.n_sticks[0]} sticks, {len(X)} springs")
     elif d == 2:
         fig = plt.figure(figsize=(10, 4))

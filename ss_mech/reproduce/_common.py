@@ -26,15 +26,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from ..plotting import pyplot
+
 __all__ = ["reproduction", "pyplot", "save_figure", "label_axes", "format_table", "jsonable", "single_thread", "steps"]
-
-
-def pyplot():
-    """matplotlib.pyplot on the non-interactive Agg backend (imported on first use)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
 
 
 def save_figure(fig, out: Path | None, filename: str, *, dpi: int = 100) -> str | None:

@@ -36,25 +36,13 @@ import numpy as np
 from ..analytic import least_squares
 from ..grid import Grid
 from ..integrate import simulate
+from ..plotting import draw_machine_1d
 from ..regressor import SpringsSticksRegressor
 from ..system import System
 from ._common import format_table, label_axes, pyplot, reproduction, save_figure
 from .scaling import slowest_decay_rate
 
-__all__ = ["draw_chain", "relax_sine", "fit_surface", "run"]
-
-
-def draw_chain(ax, system: System, x, *, alpha: float = 1.0, data: bool = True, label: str | None = "sticks"):
-    """Draw a 1-D machine in state ``x``: sticks, springs (data point → stick line) and data."""
-    nodes = system.grid.node_coordinates()[:, 0]
-    u, y = system.X[:, 0], system.y[:, 0]
-    pred = system.predict(x, system.X)[:, 0]
-    artists = [ax.vlines(u, y, pred, color="tab:green", lw=1.2, alpha=0.8 * alpha,
-                         label="springs" if label and data else None)]
-    artists += ax.plot(nodes, np.asarray(x)[: len(nodes)], "-o", color="tab:brown", lw=3, ms=5, alpha=alpha, label=label)
-    if data:
-        artists += ax.plot(u, y, "o", color="tab:blue", ms=4, label="data" if label else None)
-    return artists
+__all__ = ["relax_sine", "fit_surface", "run"]
 
 
 def relax_sine(*, n_sticks: int = 6, n_points: int = 20, noise: float = 0.1, friction: float = 1.0,
@@ -95,8 +83,8 @@ def _figure_1d(r: dict, out: Path | None) -> str | None:
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4))
     u = np.linspace(0, 2 * np.pi, 300)
     ax.plot(u, np.sin(u), color="0.5", ls="--", lw=1, label="sin u")
-    draw_chain(ax, system, traj.x[0, 0], alpha=0.3, label=None, data=False)
-    draw_chain(ax, system, traj.x_end[0])
+    draw_machine_1d(ax, system, traj.x[0, 0], alpha=0.3, data=False, names=False)
+    draw_machine_1d(ax, system, traj.x_end[0])
     label_axes(ax, "input u", "height", f"{system.grid.n_sticks[0]} sticks, {system.n_points} springs: start "
                f"(faded) and end (t = {traj.t[-1]:.0f})", legend={"fontsize": 8, "loc": "lower left"})
     t = traj.t
@@ -129,7 +117,7 @@ def _animation_1d(r: dict, out: Path, *, t_show: float = 12.0, frames: int = 40)
 
     def frame(i):
         ax.clear()
-        draw_chain(ax, system, traj.x[idx[i], 0])
+        draw_machine_1d(ax, system, traj.x[idx[i], 0])
         ax.set_ylim(lo, hi)
         label_axes(ax, "input u", "height", f"t = {traj.t[idx[i]]:.1f}", title_size=9)
         fig.tight_layout()
