@@ -51,6 +51,10 @@ class SpringsSticksRegressor:
         Per-epoch ``train_mse`` and ``test_mse`` (see :func:`~ss_mech.training.train`).
     trajectory_ : Trajectory
         Energies over the whole training run.
+    batches_ : list of ndarray
+        Row indices of ``X`` in each mini-batch, in the order the springs were attached.
+    interrupted_ : bool
+        True when Ctrl-C stopped the training; the state reached is kept.
     n_features_in_, n_outputs_ : int
     """
 
@@ -125,6 +129,7 @@ class SpringsSticksRegressor:
         self.heights_ = self.x_.reshape(system.grid.shape + (system.n_labels,))
         self.history_ = result.history
         self.trajectory_ = result.trajectory
+        self.batches_ = result.batches
         self.interrupted_ = result.interrupted
         self.n_features_in_ = X.shape[1]
         self.n_outputs_ = Y.shape[1]

@@ -28,6 +28,9 @@ def test_regressor_contract_and_learning():
     assert len(h["train_mse"]) == 7 and h["train_mse"][-1] < 0.1 * h["train_mse"][0]
     assert h["test_mse"][-1] == pytest.approx(reg.mse(Xt, yt))  # truly held out
     assert reg.score(X, y) > 0.9
+    # 48 points in batches of 16, reshuffled each epoch: every epoch uses every point once
+    assert len(reg.batches_) == 18 and all(len(b) == 16 for b in reg.batches_)
+    np.testing.assert_array_equal(np.sort(np.concatenate(reg.batches_[:3])), np.arange(48))
     with pytest.raises(RuntimeError, match="not fitted"):
         SpringsSticksRegressor().predict(X)
     with pytest.raises(ValueError, match="X has 2 features"):
