@@ -126,7 +126,8 @@ def _netlist(args) -> int:
     from .spec import load_spec
 
     spec = load_spec(args.spec)
-    text = netlist_from_spec(spec, args.output, noise=args.noise, alpha=args.alpha, tau=args.tau)
+    text = netlist_from_spec(spec, args.output, noise=args.noise, alpha=args.alpha, tau=args.tau, energy=args.energy,
+                             inductance=args.inductance, capacitance=args.capacitance)
     print(f"wrote {args.output} ({len(text.splitlines())} lines)")
     return 0
 
@@ -199,8 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("spec")
     n.add_argument("-o", "--output", required=True)
     n.add_argument("--noise", choices=("samples", "trnoise", "none"), default="samples")
-    n.add_argument("--alpha", type=float, default=1.0, help="charge (C) per unit displacement")
-    n.add_argument("--tau", type=float, default=1.0, help="circuit seconds per unit of mechanical time")
+    n.add_argument("--alpha", type=float, help="charge (C) per unit displacement (default 1)")
+    n.add_argument("--tau", type=float, help="circuit seconds per unit of mechanical time (default 1)")
+    n.add_argument("--energy", type=float, default=1.0, help="joules per unit of mechanical energy")
+    n.add_argument("--capacitance", type=float, help="farads of one data spring's capacitor (sets alpha)")
+    n.add_argument("--inductance", type=float, help="henries of one stick's translation inductor (sets tau)")
     n.set_defaults(func=_netlist)
 
     c = sub.add_parser("crosscheck", help="run both backends and compare them")

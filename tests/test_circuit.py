@@ -5,7 +5,9 @@ built here from the system's matrices (independent of both backends).
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +17,7 @@ import pytest
 import scipy.linalg as sla
 
 from ss_mech import Grid, System
+from ss_mech.cli import main
 from ss_mech.spec import load_spec, spec_dict
 
 from ss_circuit import (NetlistRejected, Scaling, TransientFailed, build_circuit, netlist_from_spec,
@@ -231,6 +234,16 @@ def test_simulate_spec_and_netlist_from_spec(tmp_path):
     text = netlist_from_spec(spec, tmp_path / "s.cir", noise="none", capacitance=1e-12, inductance=1e-6)
     assert (tmp_path / "s.cir").read_text() == text
     assert "l0 n0 0 1e-06" in text or "l0 n0 0 1.0000000000000002e-06" in text or "l0 n0 0 9.99" in text
+    # the same from the command line, in parts: one data spring's capacitor, one stick's inductor
+    (tmp_path / "spec.json").write_text(json.dumps(spec.to_dict()))
+    out = tmp_path / "cli.cir"
+    assert main(["netlist", str(tmp_path / "spec.json"), "-o", str(out), "--noise", "none",
+                 "--capacitance", "1e-12", "--inductance", "1e-6"]) == 0
+    assert out.read_text() == text
+    caps = [float(m) for m in re.findall(r"-> C = (\S+) F", text)]
+    assert len(caps) == system.n_points and np.allclose(caps, 1e-12, rtol=1e-12)
+    assert main(["netlist", str(tmp_path / "spec.json"), "-o", str(out), "--capacitance", "1e-12",
+                 "--alpha", "2"]) == 2  # one way to set each factor
 
 
 # ---------------------------------------------------------------------------- errors
