@@ -111,7 +111,8 @@ def _equipartition_figure(plt, runs, eq, tol, path):
     if exact is not None:
         ax.plot(exact["t"], exact["kinetic"] / target, "o", ms=3, color=EXACT, label="exact")
     ax.axvspan(eq["window"][0], eq["window"][1], color="0.9", zorder=0, label="averaging window")
-    for y in (1 - tol, 1 + tol):
+    ref = eq["reference"]
+    for y in (ref - tol, ref + tol):
         ax.axhline(y, color="tab:red", ls="--", lw=0.8)
     ax.axhline(1, color="0.4", lw=0.8)
     ax.set_ylim(0, 1.4)
@@ -285,6 +286,8 @@ def write_report(result, folder) -> Path:
     md += _md_table(result)
     for mode, why in result.skipped.items():
         md.append(f"\n*{mode}: skipped ({why}).*")
+    for note in result.notes:
+        md.append(f"\n**Note:** {note}.")
     md.append("")
 
     for mode, section in _SECTIONS.items():

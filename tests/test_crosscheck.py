@@ -130,6 +130,18 @@ def test_cold_spec_skips_the_noisy_modes_and_trains_deterministically():
     assert "skipped" in result.table()
 
 
+def test_a_run_too_short_for_equilibrium_is_held_to_the_exact_ratio_and_says_so():
+    result = cc.crosscheck(one_stick_spec(t_end=1.0), config=cc.CrosscheckConfig(samples=32), modes=("stochastic",))
+    eq = result.metrics["equipartition"]
+    assert eq["equilibrated"] is False and eq["reference"] == eq["exact_ratio"] and eq["exact_ratio"] < 0.9
+    rows = [c for c in result.checks if c.mode == "equipartition"]
+    assert all("not equilibrated" in c.quantity for c in rows)
+    assert rows[1].deviation == pytest.approx(abs(eq["circuit_ratio"] - eq["exact_ratio"]))
+    notes = " ".join(result.notes)
+    assert "ends before equilibrium" in notes and "cannot tell a real deviation from noise" in notes  # 32 samples
+    assert "note: equipartition" in result.table()
+
+
 def test_interrupted_crosscheck_keeps_finished_modes(monkeypatch, capsys):
     def interrupt(*_):
         raise KeyboardInterrupt
