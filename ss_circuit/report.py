@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ss_mech.plotting import save_figure
+
 __all__ = ["write_report"]
 
 MECH, CIRC, EXACT = "tab:blue", "tab:orange", "0.25"
@@ -59,8 +61,7 @@ def _deterministic_figure(plt, runs, tol, path):
         _residual_axis(axes[1, j], t, res, tol, f"|Δ{name[0].upper()}| / max {name[0].upper()}")
     fig.suptitle("Deterministic (T = 0): the two backends and the exact solution")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path.parent, path.name, dpi=120)
 
 
 def _band(ax, t, traj, name, color, label):
@@ -96,8 +97,7 @@ def _stochastic_figure(plt, runs, z_tol, path):
         ax.legend(fontsize=7)
     fig.suptitle("Stochastic ensembles, independent noise (bands: ±2 standard errors)")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path.parent, path.name, dpi=120)
 
 
 def _equipartition_figure(plt, runs, eq, tol, path):
@@ -122,8 +122,7 @@ def _equipartition_figure(plt, runs, eq, tol, path):
                  f"circuit {eq['circuit_ratio']:.3f} ± {eq['circuit_se']:.3f}", fontsize=10)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path.parent, path.name, dpi=120)
 
 
 def _pathwise_figure(plt, runs, tol, path):
@@ -151,8 +150,7 @@ def _pathwise_figure(plt, runs, tol, path):
         _residual_axis(axes[1, j], t, {"circuit − mechanical": (dev, "k")}, tol, f"|Δ{letter}| / max {letter}")
     fig.suptitle("Pathwise: the same noise samples drive both backends")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path.parent, path.name, dpi=120)
 
 
 def _training_figure(plt, runs, tol, path):
@@ -179,8 +177,7 @@ def _training_figure(plt, runs, tol, path):
                    "|circuit − mechanical| / max")
     fig.suptitle(f"Mini-batch training, {len(m.batches)} batches, springs switched batch by batch")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path.parent, path.name, dpi=120)
 
 
 def _md_table(result) -> list[str]:

@@ -1,9 +1,12 @@
 """Figures of a fitted machine: sticks, springs and data (matplotlib, Agg backend)."""
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import numpy as np
 
-__all__ = ["pyplot", "draw_machine_1d", "plot_fit"]
+__all__ = ["pyplot", "save_figure", "draw_machine_1d", "plot_fit"]
 
 
 def pyplot():
@@ -12,6 +15,28 @@ def pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
+
+
+def save_figure(fig, out: Path | None, filename: str, *, dpi: int = 100) -> str | None:
+    """Save ``fig`` as ``out/filename`` and close it; returns the path (None when ``out`` is None).
+
+    PNGs are stored with a 256-colour adaptive palette (Pillow, which matplotlib requires):
+    line plots lose nothing visible and the files are about three times smaller.
+    """
+    plt = pyplot()
+    path = None
+    if out is not None:
+        from PIL import Image
+
+        path = Path(out) / filename
+        buffer = io.BytesIO()
+        fig.savefig(buffer, dpi=dpi, format="png")
+        buffer.seek(0)
+        with Image.open(buffer) as image:
+            image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+        path = str(path)
+    plt.close(fig)
+    return path
 
 
 def draw_machine_1d(ax, system, x, X=None, y=None, *, label: int = 0, truth=None, alpha: float = 1.0,

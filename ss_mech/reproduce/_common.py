@@ -15,7 +15,6 @@ Every reproduction is a function ``run(*, out, quick, progress, seed) -> dict``;
 from __future__ import annotations
 
 import functools
-import io
 import json
 import math
 import time
@@ -26,31 +25,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..plotting import pyplot
+from ..plotting import pyplot, save_figure
 
 __all__ = ["reproduction", "pyplot", "save_figure", "label_axes", "format_table", "jsonable", "single_thread", "steps"]
-
-
-def save_figure(fig, out: Path | None, filename: str, *, dpi: int = 100) -> str | None:
-    """Save ``fig`` as ``out/filename`` and close it; returns the path (None when ``out`` is None).
-
-    PNGs are stored with a 256-colour adaptive palette (Pillow, which matplotlib requires):
-    line plots lose nothing visible and the files are about three times smaller.
-    """
-    plt = pyplot()
-    path = None
-    if out is not None:
-        from PIL import Image
-
-        path = Path(out) / filename
-        buffer = io.BytesIO()
-        fig.savefig(buffer, dpi=dpi, format="png")
-        buffer.seek(0)
-        with Image.open(buffer) as image:
-            image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
-        path = str(path)
-    plt.close(fig)
-    return path
 
 
 def label_axes(ax, xlabel: str, ylabel: str, title: str | None = None, *, legend: dict | None = None,
