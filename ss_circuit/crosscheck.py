@@ -470,7 +470,7 @@ def _pathwise(plan: _Plan, config: CrosscheckConfig, result: CrosscheckResult, p
     kw = dict(t_end=plan.t_end, dt=plan.knot / config.knot_steps, x0=plan.x0, v0=plan.v0, samples=P,
               n_out=plan.n_out, noise=noise)
     mech = _complete(simulate(plan.system, method="heun", progress=progress, **kw))
-    circ = simulate_circuit(plan.system, processes=config.processes, **kw)
+    circ = simulate_circuit(plan.system, processes=config.processes, progress=progress, **kw)
     dev = _deviations(mech, circ)
     result.metrics["pathwise"] = {"max_rel_err": max(dev.values()), **{f"{k}_rel_err": v for k, v in dev.items()},
                                   "samples": P, "dt": plan.knot / config.knot_steps, "dt_noise": plan.knot}
