@@ -9,6 +9,8 @@ Where things live:
 * :mod:`ss_circuit.readout`   ngspice's vectors → energies and states at the output times
 * :mod:`ss_circuit.simulate`  ``simulate_circuit`` (ensembles in processes), spec helpers
 * :mod:`ss_circuit.demo_netlists`  the committed netlists of the demo systems
+* :mod:`ss_circuit.crosscheck`  both backends (and the exact oracles) compared: ``springsticks crosscheck``
+* :mod:`ss_circuit.report`    the crosscheck's markdown report and figures
 
 Attributes are imported lazily so that worker processes, which need only
 :mod:`ss_circuit.ngspice` and :mod:`ss_circuit.readout`, do not import torch.
