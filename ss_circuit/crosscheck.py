@@ -49,7 +49,8 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-__all__ = ["MODES", "CrosscheckConfig", "Check", "CrosscheckResult", "crosscheck", "default_spec", "run_cli"]
+__all__ = ["MODES", "CrosscheckConfig", "Check", "CrosscheckResult", "crosscheck", "default_spec", "rel_dev",
+           "run_cli"]
 
 MODES = ("deterministic", "stochastic", "pathwise", "training")
 
@@ -209,12 +210,13 @@ class CrosscheckResult:
         return [c for c in self.checks if c.gate and not c.passed]
 
     def to_json(self) -> dict:
-        out = {mode: _plain(m) for mode, m in self.metrics.items()}
-        out.update(checks=[_plain(c.to_dict()) for c in self.checks], skipped=dict(self.skipped),
-                   notes=list(self.notes),
-                   interrupted=self.interrupted, wall_time=_plain(self.wall_time),
-                   config=_plain(asdict(self.config)), system=_describe(self.spec.system), passed=self.passed)
-        return out
+        from ss_mech.serialize import jsonable
+
+        out = dict(self.metrics)
+        out.update(checks=[c.to_dict() for c in self.checks], skipped=dict(self.skipped), notes=list(self.notes),
+                   interrupted=self.interrupted, wall_time=self.wall_time, config=asdict(self.config),
+                   system=_describe(self.spec.system), passed=self.passed)
+        return jsonable(out)
 
     def table(self) -> str:
         """The plain-text table: quantity, mechanical, circuit, exact, deviation, tolerance, pass/fail."""
@@ -243,29 +245,29 @@ def _fmt(value, se=None) -> str:
     return f"{value:.5g}" + (f" ± {se:.2g}" if se is not None else "")
 
 
-def _plain(obj):
-    """numpy scalars and arrays → Python floats and lists (JSON-ready)."""
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, (np.floating, np.integer, np.bool_)):
-        return obj.item()
-    return obj
-
-
 def _describe(system) -> dict:
     return {"grid": system.grid.to_dict(), "n_labels": system.n_labels, "n_dof": system.n_dof,
             "n_points": system.n_points, **system.params()}
 
 
+#: how the table names each backend
+NAMES = {"mech": "mechanical", "circuit": "circuit"}
+
+
 # ------------------------------------------------------------------------------ measures
-def _max_rel(a: np.ndarray, b: np.ndarray, scale) -> float:
-    """``max |a − b| / scale`` (scale per sample allowed); an absolute deviation where the scale is 0."""
+def rel_dev(a, b, scale) -> np.ndarray:
+    """``|a − b| / scale`` at each output time, the largest over samples and coordinates.
+
+    ``scale`` may be per sample; where it is 0 the deviation is absolute. Scalars give a scalar.
+    """
     scale = np.where(np.asarray(scale) > 0, scale, 1.0)
-    return float(np.max(np.abs(a - b) / scale))
+    d = np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)) / scale
+    return d.reshape(d.shape[0], -1).max(axis=1) if d.ndim > 1 else d
+
+
+def _max_rel(a, b, scale) -> float:
+    """``max |a − b| / scale`` over everything (see :func:`rel_dev`)."""
+    return float(np.max(rel_dev(a, b, scale)))
 
 
 def _deviations(mech, other) -> dict:
@@ -317,10 +319,7 @@ def _plan(spec, config: CrosscheckConfig) -> _Plan:
                          f"as {system.n_dof} numbers each, not one row per sample")
     x0, v0 = initial_state(system, x0=spec.x0, v0=spec.v0, samples=1, seed=spec.run.seed)
     t_end = float(config.t_end if config.t_end is not None else spec.run.t_end)
-    knot = align_dt(default_dt_noise(system), t_end / (config.n_out - 1))
-    if not math.isfinite(knot) or knot <= 0:
-        raise ValueError("the system relaxes at rate 0 (no friction and no springs): there is no time scale to "
-                         "choose steps from")
+    knot = align_dt(default_dt_noise(system), t_end / (config.n_out - 1))  # the output interval if nothing relaxes
     seeds = tuple(int(s.generate_state(1)[0]) for s in np.random.SeedSequence(config.seed).spawn(4))
     return _Plan(system=system, x0=x0[0], v0=v0[0], t_end=t_end, n_out=config.n_out, knot=knot, seeds=seeds,
                  oracle=system.n_dof <= config.oracle_max_dof)
@@ -372,8 +371,8 @@ def _deterministic(plan: _Plan, config: CrosscheckConfig, result: CrosscheckResu
     if plan.oracle:
         for name in ("mech", "circuit"):
             d = metrics[f"{name}_vs_exact"]
-            result.checks.append(Check("deterministic", f"{'mechanical' if name == 'mech' else 'circuit'} vs exact "
-                                       "(x, L, D)", max(d.values()), tol, "rel"))
+            result.checks.append(Check("deterministic", f"{NAMES[name]} vs exact (x, L, D)", max(d.values()), tol,
+                                       "rel"))
     result.metrics["deterministic"] = metrics
     result.runs["deterministic"] = runs
 
@@ -415,9 +414,8 @@ def _stochastic(plan: _Plan, config: CrosscheckConfig, result: CrosscheckResult,
             metrics[f"{who}_exact_max_z"] = max(abs(z) for z in zs)
             # reference only: the circuit's interpolated noise is not white (module docstring), and
             # six more 3σ tests would multiply the false alarms of a correct pair of backends
-            result.checks.append(Check("stochastic", f"{'mechanical' if who == 'mech' else 'circuit'} vs exact "
-                                       "(<L>, <D>, <Q>), max", max(abs(z) for z in zs), config.z_tol, "|z|",
-                                       gate=False))
+            result.checks.append(Check("stochastic", f"{NAMES[who]} vs exact (<L>, <D>, <Q>), max",
+                                       metrics[f"{who}_exact_max_z"], config.z_tol, "|z|", gate=False))
     kT = system.kb * system.temperature
     late = mech.t >= config.equilibration * plan.t_end
     target = system.n_dof * kT / 2
@@ -440,10 +438,10 @@ def _stochastic(plan: _Plan, config: CrosscheckConfig, result: CrosscheckResult,
         per_sample = traj.kinetic[late].mean(axis=0) / target
         ratio, se = float(per_sample.mean()), float(per_sample.std(ddof=1) / math.sqrt(S))
         eq[f"{who}_ratio"], eq[f"{who}_se"] = ratio, se
-        result.checks.append(Check("equipartition", f"<K>/(N kT/2), {'mechanical' if who == 'mech' else 'circuit'}, "
-                                   f"t >= {eq['window'][0]:.3g}{what}", abs(ratio - eq["reference"]),
-                                   config.equipartition_tol, "|r-1|" if not what else "|r-r_exact|",
-                                   **{who: ratio, f"{who}_se": se}, exact=exact_ratio))
+        quantity = f"<K>/(N kT/2), {NAMES[who]}, t >= {eq['window'][0]:.3g}{what}"
+        result.checks.append(Check("equipartition", quantity, abs(ratio - eq["reference"]), config.equipartition_tol,
+                                   "|r-r_exact|" if what else "|r-1|", **{who: ratio, f"{who}_se": se},
+                                   exact=exact_ratio))
     noisy = max(eq["mech_se"], eq["circuit_se"])
     if noisy > config.equipartition_tol / 3:
         result.notes.append(
@@ -518,10 +516,10 @@ def _training(plan: _Plan, config: CrosscheckConfig, result: CrosscheckResult, p
         runs[name] = res
     m, c = runs["mech"], runs["circuit"]
     mse_m, mse_c = m.history["train_mse"][-1], c.history["train_mse"][-1]
-    final = abs(mse_c - mse_m) / mse_m if mse_m > 0 else abs(mse_c - mse_m)
+    final = _max_rel(mse_c, mse_m, mse_m)
     x_err = _max_rel(c.x, m.x, np.abs(m.trajectory.x).max())
     D_m, D_c = m.trajectory.dissipated[-1, 0], c.trajectory.dissipated[-1, 0]
-    D_err = abs(D_c - D_m) / D_m if D_m > 0 else abs(D_c - D_m)
+    D_err = _max_rel(D_c, D_m, D_m)
     result.metrics["training"] = {
         "final_loss_rel_err": final, "x_rel_err": x_err, "dissipated_rel_err": D_err,
         "mech_final_loss": mse_m, "circuit_final_loss": mse_c, "batch_size": batch_size, "epochs": config.epochs,
@@ -611,7 +609,7 @@ def crosscheck(spec=None, *, config: CrosscheckConfig | None = None, modes=MODES
 # ------------------------------------------------------------------------------ command line
 def run_cli(args) -> int:
     """``springsticks crosscheck``: exit 0 when every check passes, 1 when one fails, 130 on Ctrl-C."""
-    from ss_mech.cli import dumps_json
+    from ss_mech.serialize import dumps_json
 
     config = CrosscheckConfig.quick() if args.quick else CrosscheckConfig()
     changes = {k: getattr(args, k, None) for k in ("samples", "seed", "t_end", "processes")}

@@ -15,6 +15,8 @@ import numpy as np
 
 from ss_mech.plotting import save_figure
 
+from .crosscheck import _fmt, rel_dev
+
 __all__ = ["write_report"]
 
 MECH, CIRC, EXACT = "tab:blue", "tab:orange", "0.25"
@@ -30,11 +32,6 @@ def _residual_axis(ax, t, series: dict, tol: float | None, ylabel: str):
     ax.set_xlabel("time")
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=7, loc="best")
-
-
-def _scaled(a, b, scale):
-    scale = np.where(np.asarray(scale) > 0, scale, 1.0)
-    return np.max(np.abs(a - b) / scale, axis=tuple(range(1, np.ndim(a)))) if np.ndim(a) > 1 else (a - b) / scale
 
 
 def _deterministic_figure(plt, runs, tol, path):
@@ -53,11 +50,11 @@ def _deterministic_figure(plt, runs, tol, path):
         ax.legend(fontsize=7)
         ref = getattr(mech, name)[:, 0]
         scale = np.abs(ref).max()
-        res = {"circuit − mechanical": (_scaled(getattr(circ, name)[:, 0], ref, scale), CIRC)}
+        res = {"circuit − mechanical": (rel_dev(getattr(circ, name)[:, 0], ref, scale), CIRC)}
         if exact is not None:
             ex = getattr(exact, name)[:, 0]
-            res["mechanical − exact"] = (_scaled(ref, ex, scale), MECH)
-            res["circuit − exact"] = (_scaled(getattr(circ, name)[:, 0], ex, scale), EXACT)
+            res["mechanical − exact"] = (rel_dev(ref, ex, scale), MECH)
+            res["circuit − exact"] = (rel_dev(getattr(circ, name)[:, 0], ex, scale), EXACT)
         _residual_axis(axes[1, j], t, res, tol, f"|Δ{name[0].upper()}| / max {name[0].upper()}")
     fig.suptitle("Deterministic (T = 0): the two backends and the exact solution")
     fig.tight_layout()
@@ -141,11 +138,11 @@ def _pathwise_figure(plt, runs, tol, path):
         ax.plot(t, getattr(circ, name)[:, 0], color=CIRC, lw=0.8, ls="--", label="circuit")
         ax.set_ylabel(f"{label} (sample 0)")
         ax.legend(fontsize=7)
-    _residual_axis(axes[1, 0], t, {"circuit − mechanical": (_scaled(circ.x, mech.x, np.abs(mech.x).max()), "k")},
+    _residual_axis(axes[1, 0], t, {"circuit − mechanical": (rel_dev(circ.x, mech.x, np.abs(mech.x).max()), "k")},
                    tol, "max |Δx| / max |x|")
     for j, name in enumerate(("loss", "dissipated"), start=1):
         ref = getattr(mech, name)
-        dev = _scaled(getattr(circ, name), ref, np.abs(ref).max(0))
+        dev = rel_dev(getattr(circ, name), ref, np.abs(ref).max(0))
         letter = name[0].upper()
         _residual_axis(axes[1, j], t, {"circuit − mechanical": (dev, "k")}, tol, f"|Δ{letter}| / max {letter}")
     fig.suptitle("Pathwise: the same noise samples drive both backends")
@@ -171,8 +168,8 @@ def _training_figure(plt, runs, tol, path):
     ax.set_xlabel("epoch")
     ax.set_ylabel("training MSE (all points)")
     ax.legend(fontsize=7)
-    dev_loss = _scaled(tc.loss[:, 0], tm.loss[:, 0], np.abs(tm.loss).max())
-    dev_D = _scaled(tc.dissipated[:, 0], tm.dissipated[:, 0], tm.dissipated[-1, 0])
+    dev_loss = rel_dev(tc.loss[:, 0], tm.loss[:, 0], np.abs(tm.loss).max())
+    dev_D = rel_dev(tc.dissipated[:, 0], tm.dissipated[:, 0], tm.dissipated[-1, 0])
     _residual_axis(axes[2], tm.t, {"loss": (dev_loss, "k"), "D": (dev_D, "tab:green")}, tol,
                    "|circuit − mechanical| / max")
     fig.suptitle(f"Mini-batch training, {len(m.batches)} batches, springs switched batch by batch")
@@ -181,8 +178,6 @@ def _training_figure(plt, runs, tol, path):
 
 
 def _md_table(result) -> list[str]:
-    from .crosscheck import _fmt
-
     lines = ["| mode | quantity | mechanical | circuit | exact | deviation | tolerance | |",
              "|---|---|---|---|---|---|---|---|"]
     for c in result.checks:
@@ -256,7 +251,7 @@ _SECTIONS = {"deterministic": _deterministic_section, "stochastic": _stochastic_
 
 def write_report(result, folder) -> Path:
     """Write the report of a :class:`~ss_circuit.crosscheck.CrosscheckResult` into ``folder``; return ``report.md``."""
-    from ss_mech.cli import dumps_json
+    from ss_mech.serialize import dumps_json
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -171,7 +171,7 @@ def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, sampl
     return Trajectory(
         t=np.linspace(0.0, t_end, n_out), kinetic=stack("kinetic"), potential=potential,
         dissipated=stack("dissipated"), noise_work=stack("noise_work"), protocol_work=np.zeros_like(potential),
-        loss=potential * 2.0 / (system.stiffness * max(system.n_points, 1) * system.n_labels),
+        loss=system.loss_from_potential(potential),
         x_end=x[-1].copy(), v_end=v[-1].copy(), x=x, v=v, backend="circuit", stats=stats, meta=meta)
 
 

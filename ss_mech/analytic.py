@@ -87,7 +87,7 @@ def exact_deterministic(system: System, *, t_end: float, n_out: int = 101, x0=No
     K, U = system.kinetic(v), system.potential(x)
     E = K + U
     zeros = np.zeros_like(K)
-    loss = 2 * U / (system.stiffness * max(system.n_points, 1) * system.n_labels)
+    loss = system.loss_from_potential(U)
     return Trajectory(t=t, kinetic=K, potential=U, dissipated=E[0] - E, noise_work=zeros, protocol_work=zeros,
                       loss=loss, x_end=x[-1], v_end=v[-1], x=x, v=v, backend="exact",
                       meta={"method": "matrix exponential", "t_end": t_end, "n_out": n_out, **system.params()})
@@ -141,7 +141,7 @@ def ensemble_energies(system: System, ts, *, x0, v0) -> dict:
             mean, cov = ou_moments(system, t, x0=x0, v0=v0)
         out["potential"][i] = system.potential(mean[:N]) + 0.5 * np.trace(K @ cov[:N, :N])
         out["kinetic"][i] = system.kinetic(mean[N:]) + 0.5 * np.trace(M @ cov[N:, N:])
-    out["loss"] = 2 * out["potential"] / (system.stiffness * max(system.n_points, 1) * system.n_labels)
+    out["loss"] = system.loss_from_potential(out["potential"])
     out["noise_work"] = power * ts
     out["heat"] = E0 - out["potential"] - out["kinetic"]
     out["dissipated"] = out["noise_work"] + out["heat"]

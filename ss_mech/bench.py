@@ -58,7 +58,7 @@ def _run_case(n_sticks, steps):
 
 
 def _paper_config():
-    from ss_mech.functions import FUNCTIONS, sample_dataset
+    from ss_mech.functions import sample_dataset
     from ss_mech.regressor import SpringsSticksRegressor
 
     names = ["sin_cos", "xy", "x2_y2", "gauss", "log", "tanh_xy", "sin_xy", "cos_sin"]

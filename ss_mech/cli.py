@@ -8,26 +8,14 @@ The circuit backend is imported only by the subcommands that use it.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from .serialize import dumps_json
+
 __all__ = ["main", "dumps_json"]
-
-
-def dumps_json(obj) -> str:
-    """``json.dumps`` that also writes numpy arrays and scalars and paths."""
-    def default(o):
-        if isinstance(o, np.ndarray):
-            return o.tolist()
-        if isinstance(o, (np.floating, np.integer)):
-            return o.item()
-        if isinstance(o, Path):
-            return str(o)
-        raise TypeError(f"not JSON serialisable: {type(o).__name__}")
-    return json.dumps(obj, default=default, allow_nan=True)
 
 
 # ---------------------------------------------------------------------------- simulate

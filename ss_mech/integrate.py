@@ -189,7 +189,7 @@ def simulate(system: System, *, t_end: float, dt: float | None = None, method: s
     y_np = y.cpu().numpy()
     traj = Trajectory(
         t=np.linspace(0.0, t_end, T), **out, protocol_work=np.zeros((T, samples)),
-        loss=(out["potential"] * 2.0 / (system.stiffness * max(system.n_points, 1) * system.n_labels)),
+        loss=system.loss_from_potential(out["potential"]),
         x_end=y_np[:, :N], v_end=y_np[:, N:], x=xs, v=vs, backend="mech",
         stats={"steps": steps, "n_drift": sde.n_drift, "n_diffusion": sde.n_diffusion,
                "mass_solves": sde.mass.n_solves - solves0, "cg_iterations": sde.mass.n_iterations - iters0, "wall_time": wall},
@@ -229,10 +229,9 @@ def _noise_work(sde: LangevinSDE, bm, ts: torch.Tensor, V: torch.Tensor, *, whit
     """
     c1, S, N = V.shape
     dW = torch.stack([bm(ts[n], ts[n + 1]) for n in range(c1 - 1)])  # (c, S, n_noise)
-    flat = dW.reshape(-1, dW.shape[-1])
-    impulse = sde.noise_force(flat)  # (N, c·S)
+    impulse = sde.noise_force(dW.reshape(-1, dW.shape[-1]))  # (N, c·S)
     if white:
-        vmid = V[:-1].reshape(-1, N).T + 0.5 * sde._kick(flat).T
+        vmid = V[:-1].reshape(-1, N).T + 0.5 * sde.mass.solve(impulse)  # v_n + ½ M⁻¹GΔW
     else:
         vmid = 0.5 * (V[1:] + V[:-1]).reshape(-1, N).T  # (N, c·S)
     return (vmid * impulse).sum(0).reshape(c1 - 1, S)

@@ -47,7 +47,7 @@ class LangevinSDE(torch.nn.Module):
         super().__init__()
         self.sde_type = sde_type
         self.system = system
-        self.N = N = system.n_dof
+        self.N = system.n_dof
         kw = dict(dtype=dtype, device=device)
         key = (str(dtype), str(device), mass_solver)
         self.mass = system.shared(("mass_solver",) + key,

@@ -27,7 +27,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from .elements import ElementGroup, ElementList, spring_elements, stick_elements
+from .elements import ElementList, spring_elements, stick_elements
 from .grid import Grid
 from .validation import as_finite_array, non_negative, one_of, positive, positive_int
 
@@ -229,6 +229,11 @@ class System:
             return np.zeros(np.shape(x)[:-1])
         r = self.residuals(x)
         return 0.5 * self.stiffness * np.sum(r * r, axis=-1)
+
+    def loss_from_potential(self, U) -> np.ndarray:
+        """The loss a spring energy ``U`` stands for, ``2U/(k·B·m)`` (0 without data): what every
+        backend's trajectory reports as ``loss``."""
+        return 2.0 * np.asarray(U) / (self.stiffness * max(self.n_points, 1) * self.n_labels)
 
     def mse(self, x) -> np.ndarray:
         """Mean squared error on the attached data, ``2U/(k·B·m)`` (…,)."""

@@ -154,15 +154,16 @@ def test_interrupted_crosscheck_keeps_finished_modes(monkeypatch, capsys):
     assert "INTERRUPTED" in result.table()
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(modes=("deterministic", "thermal")), "unknown crosscheck mode 'thermal'"),
-    (dict(modes=()), "no crosscheck mode"),
-    (dict(config="samples=1"), "samples must be >= 2"),
-    (dict(spec=one_stick_spec() | {"initial": {"x": [[0.1, 0.2], [0.3, 0.4]]}}), "one state"),
+@pytest.mark.parametrize("spec, modes, message", [
+    (one_stick_spec(), ("deterministic", "thermal"), "unknown crosscheck mode 'thermal'"),
+    (one_stick_spec(), (), "no crosscheck mode"),
+    (one_stick_spec() | {"initial": {"x": [[0.1, 0.2], [0.3, 0.4]]}}, cc.MODES, "one state"),
 ])
-def test_bad_requests_name_what_is_wrong(kwargs, message):
+def test_bad_requests_name_what_is_wrong(spec, modes, message):
     with pytest.raises(ValueError, match=message):
-        if kwargs.get("config") == "samples=1":
-            cc.CrosscheckConfig(samples=1)
-        else:
-            cc.crosscheck(kwargs.get("spec", one_stick_spec()), modes=kwargs.get("modes", cc.MODES))
+        cc.crosscheck(spec, modes=modes)
+
+
+def test_config_needs_two_samples_for_standard_errors():
+    with pytest.raises(ValueError, match="samples must be >= 2"):
+        cc.CrosscheckConfig(samples=1)

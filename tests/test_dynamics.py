@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from ss_mech import Grid, SampledNoise, System, simulate
+from ss_mech import SampledNoise, System, simulate
 from ss_mech.analytic import exact_deterministic, least_squares
 
 

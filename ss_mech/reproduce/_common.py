@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
 import torch
 from tqdm.auto import tqdm
 
 from ..plotting import pyplot, save_figure
+from ..serialize import jsonable
 
 __all__ = ["reproduction", "pyplot", "save_figure", "label_axes", "format_table", "jsonable", "single_thread", "steps"]
 
@@ -48,25 +47,6 @@ def format_table(headers: list[str], rows: list[list], *, title: str | None = No
     line = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
     text = [line(cells[0]), "  ".join("-" * w for w in widths)] + [line(r) for r in cells[1:]]
     return "\n".join(([title] if title else []) + text)
-
-
-def jsonable(obj):
-    """``obj`` with numpy types turned into Python ones and non-finite floats into None."""
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return jsonable(obj.tolist())
-    if isinstance(obj, (np.bool_, bool)):
-        return bool(obj)
-    if isinstance(obj, (np.integer, int)):
-        return int(obj)
-    if isinstance(obj, (np.floating, float)):
-        return float(obj) if math.isfinite(obj) else None
-    if isinstance(obj, Path):
-        return str(obj)
-    return obj
 
 
 @contextmanager
