@@ -4,9 +4,9 @@ the toolkit defaults to ``noise='fdt'``: the paper's noise runs the machine cold
 
     python examples/equilibrium.py [--out DIR] [--quick] [--json]
 
-Same as ``springsticks reproduce equilibrium``; see :mod:`ss_mech.reproduce.equilibrium`.
+Same as ``springsticks reproduce equilibrium``; see :mod:`springsticks.reproduce.equilibrium`.
 """
-from ss_mech.reproduce import main
+from springsticks.reproduce import main
 
 if __name__ == "__main__":
     raise SystemExit(main("equilibrium"))

@@ -3,9 +3,9 @@ of the relaxation) and a 2-D surface fitted with mini-batches.
 
     python examples/fit.py [--out DIR] [--quick] [--json]
 
-Same as ``springsticks reproduce fit``; see :mod:`ss_mech.reproduce.fit` for the setting.
+Same as ``springsticks reproduce fit``; see :mod:`springsticks.reproduce.fit` for the setting.
 """
-from ss_mech.reproduce import main
+from springsticks.reproduce import main
 
 if __name__ == "__main__":
     raise SystemExit(main("fit"))

@@ -4,9 +4,9 @@ MSE, a figure of the curves and the epoch-10 table next to the paper's.
 
     python examples/mlp.py [--out DIR] [--quick] [--json]
 
-Same as ``springsticks reproduce mlp``; see :mod:`ss_mech.reproduce.mlp` for the protocol.
+Same as ``springsticks reproduce mlp``; see :mod:`springsticks.reproduce.mlp` for the protocol.
 """
-from ss_mech.reproduce import main
+from springsticks.reproduce import main
 
 if __name__ == "__main__":
     raise SystemExit(main("mlp"))

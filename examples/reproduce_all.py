@@ -8,7 +8,7 @@ import os
 import time
 from pathlib import Path
 
-from ss_mech.reproduce import REPRODUCTIONS
+from springsticks.reproduce import REPRODUCTIONS
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])

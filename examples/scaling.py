@@ -3,9 +3,9 @@ x², x³, sin x, exp(x/π)) and the log-log slopes (≈ −2) next to the paper'
 
     python examples/scaling.py [--out DIR] [--quick] [--json]
 
-Same as ``springsticks reproduce scaling``; see :mod:`ss_mech.reproduce.scaling`.
+Same as ``springsticks reproduce scaling``; see :mod:`springsticks.reproduce.scaling`.
 """
-from ss_mech.reproduce import main
+from springsticks.reproduce import main
 
 if __name__ == "__main__":
     raise SystemExit(main("scaling"))

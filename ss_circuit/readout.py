@@ -80,7 +80,7 @@ def _step_rule(a: np.ndarray, be: np.ndarray) -> np.ndarray:
 def reduce_vectors(vec: dict, plan: dict) -> dict:
     """Energies and states at the output times, in mechanical units (one sample).
 
-    ``plan`` (from :meth:`ss_circuit.netlist.Circuit.readout_plan`) names the vectors and
+    ``plan`` (from :meth:`ss_circuit.circuit.Circuit.readout_plan`) names the vectors and
     holds part values, the initial row and the unit conversions.
     """
     t = np.concatenate([[0.0], vec["time"]])

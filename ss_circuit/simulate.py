@@ -23,11 +23,13 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from .netlist import METHODS, build_circuit, write_netlist
+from .circuit import build_circuit, write_netlist
+from .render import METHODS
 from .scaling import Scaling
 from .sources import NOISE_MODES, draw_noise
 
-__all__ = ["simulate_circuit", "simulate_spec", "netlist_from_spec", "scaling_from_options", "to_si"]
+__all__ = ["simulate_circuit", "simulate_spec", "netlist_from_spec", "scaling_from_options", "circuit_options",
+           "to_si"]
 
 START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 
@@ -78,7 +80,7 @@ def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, sampl
         error of a deterministic run falls as ``dt²``.
     x0, v0 : array-like (N,) or (samples, N), optional
         Initial state (default: seeded uniform positions in [0, 1), zero velocities — the
-        mechanical backend's defaults, via ``ss_mech.integrate.initial_state``).
+        mechanical backend's defaults, via ``ss_mech.run.initial_state``).
     samples : int
         Ensemble size; samples run in ``processes`` worker processes.
     seed : int
@@ -114,28 +116,24 @@ def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, sampl
         (positions from the meters, velocities = loop currents), ``stats`` (ngspice points,
         accepted/rejected steps, iterations, source callbacks, wall time) and ``meta``.
     """
-    from ss_mech.integrate import initial_state
+    from ss_mech.run import check_noise_signal, check_run, initial_state
     from ss_mech.trajectory import Trajectory
-    from ss_mech.validation import positive, run_arguments
+    from ss_mech.validation import positive
 
-    t_end, n_out, samples = run_arguments(t_end, n_out, samples)
+    t_end, n_out, samples = check_run(t_end, n_out, samples)
     dt = positive(dt, "dt")
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))} for the circuit; got {method!r}")
     if noise_mode not in NOISE_MODES:
         raise ValueError(f"noise_mode must be one of {', '.join(map(repr, NOISE_MODES))}; got {noise_mode!r}")
     scaling = Scaling() if scaling is None else scaling
-    if not system.thermal:
-        noise_mode = "none"
     if noise is not None:
+        check_noise_signal(noise, system, samples=samples, t_end=t_end)
         if noise_mode != "samples":
             raise ValueError(f"a noise signal drives noise_mode='samples' only, got noise_mode={noise_mode!r}")
-        if (noise.samples, noise.n_noise) != (samples, system.noise_dim):
-            raise ValueError(f"noise has shape (samples={noise.samples}, channels={noise.n_noise}); this run "
-                             f"needs ({samples}, {system.noise_dim})")
-        if noise.t0 != 0 or noise.t_end < t_end * (1 - 1e-12):
-            raise ValueError(f"noise covers [{noise.t0}, {noise.t_end}] but the run needs [0, {t_end}]")
-    elif noise_mode == "samples":
+    if not system.thermal:
+        noise_mode = "none"
+    if noise is None and noise_mode == "samples":
         noise = draw_noise(system, t_end=t_end, samples=samples, seed=seed, dt_noise=dt_noise, n_out=n_out)
     x_init, v_init = initial_state(system, x0=x0, v0=v0, samples=samples, seed=seed)
 
@@ -221,6 +219,27 @@ def scaling_from_options(system, *, alpha: float | None = None, tau: float | Non
                              capacitance=capacitance)
 
 
+#: the keys of a spec's ``circuit`` section: the noise mode and the scaling (part values or unit factors)
+CIRCUIT_KEYS = ("noise", "alpha", "tau", "energy", "capacitance", "inductance")
+
+
+def circuit_options(spec) -> dict:
+    """The spec's ``circuit`` section, checked: ``noise`` one of the modes, the rest positive numbers."""
+    opts = dict(getattr(spec, "circuit", {}) or {})
+    unknown = sorted(set(opts) - set(CIRCUIT_KEYS))
+    if unknown:
+        raise ValueError(f"spec: unknown key circuit.{unknown[0]} (valid: {', '.join(sorted(CIRCUIT_KEYS))})")
+    if "noise" in opts and opts["noise"] not in NOISE_MODES:
+        raise ValueError(f"spec: circuit.noise must be one of {', '.join(map(repr, NOISE_MODES))}; "
+                         f"got {opts['noise']!r}")
+    for key in CIRCUIT_KEYS[1:]:
+        if key in opts:
+            v = opts[key]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
+                raise ValueError(f"spec: circuit.{key} must be a positive number, got {v!r}")
+    return opts
+
+
 def _spec_dt(spec, dt):
     if dt is not None:
         return dt
@@ -244,18 +263,30 @@ def simulate_spec(spec, **opts):
     return simulate_circuit(spec.system, **kw)
 
 
-def netlist_from_spec(spec, path, *, noise: str = "samples", alpha: float | None = None, tau: float | None = None,
-                      energy: float = 1.0, inductance: float | None = None, capacitance: float | None = None,
-                      method: str | None = None, dt: float | None = None, title: str = "") -> str:
-    """Write the spec's standalone netlist to ``path`` and return its text (see :func:`write_netlist`).
+def netlist_from_spec(spec, path, *, noise: str | None = None, alpha: float | None = None,
+                      tau: float | None = None, energy: float | None = None, inductance: float | None = None,
+                      capacitance: float | None = None, method: str | None = None, dt: float | None = None,
+                      title: str = "") -> str:
+    """Write the spec's standalone netlist to ``path`` (None: don't write) and return its text.
 
-    Scaling options: ``alpha`` (C per unit displacement) and ``tau`` (s per unit time), or the
-    part values ``capacitance`` (F, one data spring) and ``inductance`` (H, one stick's
-    translation); ``energy`` (J per energy unit, default 1).
+    Options left at None come from the spec's ``circuit`` section (:func:`circuit_options`), then
+    from the defaults: ``noise='samples'``; scaling by ``alpha`` (C per unit displacement) and
+    ``tau`` (s per unit time), or the part values ``capacitance`` (F, one data spring) and
+    ``inductance`` (H, one stick's translation), and ``energy`` (J per energy unit, default 1).
+    An option given here replaces the spec's, and a part value replaces the spec's unit factor
+    (``capacitance`` replaces ``alpha``, ``inductance`` replaces ``tau``). See :func:`write_netlist`.
     """
     run = spec.run
-    scaling = scaling_from_options(spec.system, alpha=alpha, tau=tau, energy=energy, inductance=inductance,
-                                   capacitance=capacitance)
+    opts = circuit_options(spec)
+    given = {"alpha": alpha, "tau": tau, "energy": energy, "inductance": inductance, "capacitance": capacitance}
+    for part, factor in (("capacitance", "alpha"), ("inductance", "tau")):
+        if given[part] is not None or given[factor] is not None:
+            opts.pop(part, None)
+            opts.pop(factor, None)
+    opts.update({k: v for k, v in given.items() if v is not None})
+    scaling = scaling_from_options(spec.system, alpha=opts.get("alpha"), tau=opts.get("tau"),
+                                   energy=opts.get("energy", 1.0), inductance=opts.get("inductance"),
+                                   capacitance=opts.get("capacitance"))
     return write_netlist(spec.system, path, x0=spec.x0, v0=spec.v0, t_end=run.t_end, dt=_spec_dt(spec, dt),
-                         noise=noise, seed=run.seed, scaling=scaling, method=method or run.method or "trap",
-                         n_out=run.n_out, title=title)
+                         noise=noise or opts.get("noise", "samples"), seed=run.seed, scaling=scaling,
+                         method=method or run.method or "trap", n_out=run.n_out, title=title)

@@ -19,9 +19,11 @@ the resistor, ``V_n = (ε/α)·η`` (see :mod:`ss_circuit.scaling`). Three modes
     No sources: the deterministic circuit (also what T = 0 or γ = 0 gives).
 
 The default knot spacing is ``dt_noise = 1/(100·λ_max)`` with ``λ_max = max(γ, ω_max)`` the
-fastest relaxation rate. Because ``Γ = γM``, the modes of ``Kφ = ω²Mφ`` are damped oscillators
-with rates ``λ± = −γ/2 ± √(γ²/4 − ω²)``: an overdamped mode has ``|λ| ≤ γ`` (reached as ω → 0),
-an underdamped one ``|λ| = ω ≤ ω_max``.
+fastest relaxation rate (:func:`ss_mech.spectrum.fastest_rate`).
+
+The Johnson noise of a resistor is the ``fdt`` convention, element by element; the ``paper``
+convention (a kick on every velocity) has no circuit: :func:`require_fdt` is the one place that
+says so.
 
 Linear interpolation filters the white noise by ``sinc⁴(f·dt_noise)``. Slow quantities
 (positions) hardly notice: at ``λ_max·dt_noise = 1/100`` the lost variance is a few 1e-3
@@ -29,15 +31,13 @@ Linear interpolation filters the white noise by ``sinc⁴(f·dt_noise)``. Slow q
 frequencies, so the power the bath injects (the mean rate of J), the friction heat and ⟨K⟩
 are low by about ``(7/15)·γ·dt_noise``: the mobility's tail γ/(mω²) weighted by 1 − sinc⁴,
 with ∫(1 − sinc⁴u)/u² du = 14π²/15 — 0.4 % at the default spacing when γ dominates
-(measured on the crosscheck's demo system: J −0.8 ± 0.3 %; see :mod:`ss_circuit.crosscheck`).
+(measured on the crosscheck's demo system: J −0.8 ± 0.3 %; see :mod:`springsticks.compare`).
 """
 from __future__ import annotations
 
 import math
 
-import numpy as np
-
-__all__ = ["NOISE_MODES", "fastest_rate", "default_dt_noise", "align_dt", "draw_noise",
+__all__ = ["NOISE_MODES", "default_dt_noise", "align_dt", "draw_noise", "fdt_only", "require_fdt",
            "pwl_lines", "trnoise_spec"]
 
 NOISE_MODES = ("samples", "trnoise", "none")
@@ -46,15 +46,22 @@ NOISE_MODES = ("samples", "trnoise", "none")
 KNOTS_PER_TIME_CONSTANT = 100
 
 
-def fastest_rate(system) -> float:
-    """``λ_max = max(γ, ω_max)`` (1/time, mechanical units); see the module docstring."""
-    from ss_mech.stability import stiffest_mode
+def fdt_only(system) -> str:
+    """Why a system with ``paper`` noise has no circuit (one sentence)."""
+    return (f"the circuit realises fdt noise only (the Johnson noise of each resistor); this system uses "
+            f"noise={system.noise!r}")
 
-    return max(system.friction, math.sqrt(stiffest_mode(system)))
+
+def require_fdt(system, hint: str = "") -> None:
+    """ValueError unless the system's thermal noise is the ``fdt`` convention a circuit realises."""
+    if system.noise != "fdt":
+        raise ValueError(fdt_only(system) + (f". {hint}" if hint else ""))
 
 
 def default_dt_noise(system) -> float:
     """``1/(100·λ_max)``; ``inf`` when nothing relaxes (no friction and no springs)."""
+    from ss_mech.spectrum import fastest_rate
+
     rate = fastest_rate(system)
     return math.inf if rate == 0 else 1.0 / (KNOTS_PER_TIME_CONSTANT * rate)
 
@@ -72,20 +79,19 @@ def draw_noise(system, *, t_end: float, samples: int = 1, seed: int = 0, dt_nois
 
     ``dt_noise`` defaults to :func:`default_dt_noise`, shortened so that the knots fall on the
     ``n_out`` output times. Sample ``s`` is ``values[:, s]`` of one
-    ``SampledNoise.draw(seed=...)`` whose seed is derived from ``seed`` (the same derivation
+    ``SampledNoise.draw(seed=...)`` whose seed is stream ``circuit_noise`` of ``seed`` (the same derivation
     the circuit uses, so ``ss_mech.simulate(system, noise=draw_noise(...))`` is the pathwise
     twin of ``simulate_circuit(system, seed=...)``).
     """
     from ss_mech.noise import SampledNoise
+    from ss_mech.run import seed_int
 
     if system.noise_dim == 0:
         raise ValueError("this system has no thermal noise (T = 0 or friction = 0): there is nothing to draw")
-    if system.noise != "fdt":
-        raise ValueError(f"the circuit realises fdt noise only (Johnson noise of each resistor); "
-                         f"the system uses noise={system.noise!r}")
+    require_fdt(system)
     if dt_noise is None:
         dt_noise = align_dt(default_dt_noise(system), t_end / (n_out - 1))
-    entropy = int(np.random.SeedSequence(seed).spawn(3)[2].generate_state(1)[0])
+    entropy = seed_int(seed, "circuit_noise")
     return SampledNoise.draw(t_end=t_end, dt_noise=dt_noise, samples=samples, n_noise=system.noise_dim,
                              seed=entropy)
 

@@ -1,13 +1,10 @@
 """Thermal-noise signals that can drive either backend.
 
-Two sources of Brownian increments feed the integrators:
-
-* :func:`brownian_motion` — torchsde's ``BrownianInterval`` (exact Brownian increments,
-  seeded), used for ordinary stochastic simulations; and
-* :class:`SampledNoise` — band-limited white noise: Gaussian samples ``ξ_k`` every
-  ``dt_noise``, linearly interpolated in time. It is what a circuit is fed (PWL or external
-  sources, as ngspice's TRNOISE does), so the *same* signal can drive the mechanical
-  integrator and the circuit for a pathwise comparison.
+:class:`SampledNoise` is band-limited white noise: Gaussian samples ``ξ_k`` every ``dt_noise``,
+linearly interpolated in time. It is what a circuit is fed (PWL or external sources, as
+ngspice's TRNOISE does), so the *same* signal can drive the mechanical integrator and the
+circuit for a pathwise comparison. (The solvers' own Brownian motion, and the adapter that
+lets torchsde read a ``SampledNoise``, are in :mod:`ss_mech.solvers.torchsde.brownian`.)
 
 ``ξ`` has unit intensity: ``Var ξ_k = 1/dt_noise``, so that ``∫ξ dt`` has the variance
 of a standard Brownian motion at frequencies well below ``1/dt_noise``. A damper of drag
@@ -18,46 +15,8 @@ equipartition within 0.1 %).
 from __future__ import annotations
 
 import numpy as np
-import torch
-from torchsde import BrownianInterval
-from torchsde._brownian.brownian_base import BaseBrownian
 
-__all__ = ["SampledNoise", "brownian_motion", "ZeroBrownian"]
-
-
-def brownian_motion(t0: float, t1: float, *, samples: int, n_noise: int, seed: int, method: str,
-                    dtype=torch.float64, device="cpu") -> BrownianInterval:
-    """A seeded torchsde Brownian motion of shape (samples, n_noise) on [t0, t1]."""
-    levy = "space-time" if method == "srk" else "none"
-    return BrownianInterval(t0=t0, t1=t1, size=(samples, n_noise), dtype=dtype, device=device,
-                            entropy=int(seed), levy_area_approximation=levy)
-
-
-class ZeroBrownian(BaseBrownian):
-    """No noise (T = 0): every increment is zero. One channel, so torchsde's shapes hold."""
-
-    __slots__ = ("_shape", "_dtype", "_device")
-
-    def __init__(self, samples: int, dtype=torch.float64, device="cpu"):
-        self._shape = (samples, 1)
-        self._dtype = dtype
-        self._device = torch.device(device)
-
-    def __call__(self, ta, tb=None, return_U=False, return_A=False):
-        z = torch.zeros(self._shape, dtype=self._dtype, device=self._device)
-        if return_U and return_A:
-            return z, z, z
-        if return_U or return_A:
-            return z, z
-        return z
-
-    def __repr__(self):
-        return f"ZeroBrownian(shape={self._shape})"
-
-    dtype = property(lambda self: self._dtype)
-    device = property(lambda self: self._device)
-    shape = property(lambda self: self._shape)
-    levy_area_approximation = property(lambda self: "space-time")
+__all__ = ["SampledNoise"]
 
 
 class SampledNoise:
@@ -131,33 +90,3 @@ class SampledNoise:
 
     def increment(self, ta: float, tb: float) -> np.ndarray:
         return self.integral_to(tb) - self.integral_to(ta)
-
-    def brownian(self, *, dtype=torch.float64, device="cpu") -> "SampledBrownian":
-        """This signal's integral as a torchsde Brownian object (for euler, heun, midpoint)."""
-        return SampledBrownian(self, dtype=dtype, device=device)
-
-
-class SampledBrownian(BaseBrownian):
-    """torchsde adapter: increments of ``∫ξ dt`` for a :class:`SampledNoise` (no Lévy area)."""
-
-    __slots__ = ("noise", "_dtype", "_device")
-
-    def __init__(self, noise: SampledNoise, *, dtype=torch.float64, device="cpu"):
-        self.noise = noise
-        self._dtype = dtype
-        self._device = torch.device(device)
-
-    def __call__(self, ta, tb=None, return_U=False, return_A=False):
-        if return_U or return_A:
-            raise ValueError("sampled noise has no Lévy area: use method 'euler', 'heun' or 'midpoint'")
-        ta = float(ta)
-        inc = self.noise.integral_to(ta) if tb is None else self.noise.increment(ta, float(tb))
-        return torch.as_tensor(inc, dtype=self._dtype, device=self._device)
-
-    def __repr__(self):
-        return f"SampledBrownian(samples={self.noise.samples}, n_noise={self.noise.n_noise}, dt_noise={self.noise.dt_noise})"
-
-    dtype = property(lambda self: self._dtype)
-    device = property(lambda self: self._device)
-    shape = property(lambda self: (self.noise.samples, self.noise.n_noise))
-    levy_area_approximation = property(lambda self: "none")

@@ -9,18 +9,24 @@
      "data": {"X": [[0.1], ...], "y": [[0.3], ...]},
      "initial": {"x": [...], "v": [...]},                               # optional, node order
      "run": {"t_end": 0.3, "dt": 0.001, "method": "euler", "samples": 1,
-             "seed": 0, "n_out": 101}}
+             "seed": 0, "n_out": 101},
+     "circuit": {"noise": "samples", "capacitance": 1e-12, ...}}       # optional, read by ss_circuit
 
 ``u_min``/``u_max`` default to the data's box; ``initial`` defaults to seeded uniform
 positions in [0, 1) and zero velocities; ``n_out`` counts the output times including 0 and
 ``t_end``; ``dt`` is the integration step (for the circuit: ngspice's maximum step) and may
-be omitted for the mechanical backend. Errors name the offending key, e.g.
-``spec: physics.friction must be >= 0, got -1``.
+be omitted for the mechanical backend. ``circuit`` holds the circuit backend's options (noise
+mode, part values); ``ss_circuit`` validates it when it reads it. Errors name the offending key,
+e.g. ``spec: physics.friction must be >= 0, got -1``.
+
+The demo systems are specs too: :func:`example_spec` reads ``examples/specs/NAME.json``, and
+:func:`override` changes keys by dotted path (``{"physics.temperature": 0.05}``) before loading.
 """
 from __future__ import annotations
 
+import copy
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +35,13 @@ from .grid import Grid
 from .system import PARAM_CHECKS, System
 from .validation import positive_int
 
-__all__ = ["Spec", "RunOptions", "load_spec", "spec_dict", "SpecError"]
+__all__ = ["Spec", "RunOptions", "load_spec", "spec_dict", "SpecError", "example_spec", "override", "format_spec",
+           "EXAMPLES"]
 
-_TOP = {"grid", "n_labels", "physics", "data", "initial", "run"}
+#: the folder of the example specs (the demo systems)
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "specs"
+
+_TOP = {"grid", "n_labels", "physics", "data", "initial", "run", "circuit"}
 _PHYSICS = {"mass", "stiffness", "friction", "temperature", "kb", "noise"}
 _RUN = {"t_end", "dt", "method", "samples", "seed", "n_out"}
 
@@ -59,6 +69,7 @@ class Spec:
     v0: np.ndarray | None
     run: RunOptions
     source: dict
+    circuit: dict = field(default_factory=dict)   # the circuit backend's options, as written
 
     def to_dict(self) -> dict:
         return self.source
@@ -158,7 +169,8 @@ def load_spec(spec) -> Spec:
             raise SpecError(f"spec: run.{key} has an invalid value {val!r}")
     if run.dt is not None and (isinstance(run.dt, bool) or not isinstance(run.dt, (int, float)) or run.dt <= 0):
         raise SpecError(f"spec: run.dt must be a positive number, got {run.dt!r}")
-    return Spec(system=system, x0=x0, v0=v0, run=run, source=spec)
+    circuit = _section(spec, "circuit", required=False)
+    return Spec(system=system, x0=x0, v0=v0, run=run, source=spec, circuit=dict(circuit))
 
 
 def spec_dict(system: System, *, x0=None, v0=None, **run) -> dict:
@@ -174,3 +186,53 @@ def spec_dict(system: System, *, x0=None, v0=None, **run) -> dict:
         d["initial"] = init
     return d
 
+
+
+def example_spec(name: str) -> dict:
+    """The example spec ``examples/specs/NAME.json`` as a dict (the demo systems)."""
+    path = EXAMPLES / f"{name}.json"
+    if not path.exists():
+        known = sorted(p.stem for p in EXAMPLES.glob("*.json"))
+        raise SpecError(f"no example spec {name!r}; examples: {', '.join(known)}")
+    return json.loads(path.read_text())
+
+
+def override(spec: dict, changes: dict) -> dict:
+    """A copy of ``spec`` with ``changes`` applied: keys are dotted paths (``"physics.temperature"``),
+    and a dict value is merged into the section it names (``{"run": {"t_end": 4}}``)."""
+    out = copy.deepcopy(spec)
+    for path, value in changes.items():
+        keys = path.split(".")
+        node = out
+        for i, key in enumerate(keys[:-1]):
+            node = node.setdefault(key, {})
+            if not isinstance(node, dict):
+                raise SpecError(f"spec: cannot set {path}: {'.'.join(keys[:i + 1])} is not an object")
+        last = keys[-1]
+        if isinstance(value, dict) and isinstance(node.get(last), dict):
+            node[last] = override(node[last], value)
+        else:
+            node[last] = copy.deepcopy(value)
+    return out
+
+
+def format_spec(spec: dict) -> str:
+    """``spec`` as JSON for people: one section per line group, one data point per line."""
+    def one(v):
+        return json.dumps(v)
+
+    lines = ["{"]
+    items = list(spec.items())
+    for i, (key, value) in enumerate(items):
+        end = "," if i < len(items) - 1 else ""
+        if isinstance(value, dict) and key == "data":
+            inner = []
+            for name, rows in value.items():
+                rows = list(rows)
+                body = ",\n    ".join(one(r) for r in rows)
+                inner.append(f'  {one(name)}: [\n    {body}\n  ]')
+            lines.append(f' {one(key)}: {{\n' + ",\n".join(inner) + f'\n }}{end}')
+        else:
+            lines.append(f" {one(key)}: {one(value)}{end}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

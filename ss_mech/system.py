@@ -134,6 +134,11 @@ class System:
                 "temperature": self.temperature, "kb": self.kb, "noise": self.noise}
 
     @property
+    def kT(self) -> float:
+        """The bath's thermal energy ``k_B T`` (energy units; 0 at T = 0)."""
+        return self.kb * self.temperature
+
+    @property
     def n_points(self) -> int:
         return 0 if self.X is None else int(self.X.shape[0])
 
@@ -148,6 +153,13 @@ class System:
         if key not in self._shared:
             self._shared[key] = build()
         return self._shared[key]
+
+    def cached(self, key, build):
+        """A value derived from this system with its springs (e.g. its modal spectrum), built once."""
+        cache = self.__dict__.setdefault("_derived", {})
+        if key not in cache:
+            cache[key] = build()
+        return cache[key]
 
     @property
     def mass_matrix(self) -> sp.csr_matrix:
@@ -202,7 +214,7 @@ class System:
         ``fdt``: ``√(2 k_B T r_e)`` per damper (a force on the damper's coordinate).
         ``paper``: ``σ = √(2 k_B T γ / m_s)`` per degree of freedom (added to the velocity directly).
         """
-        kT = self.kb * self.temperature
+        kT = self.kT
         if self.noise == "fdt":
             return np.sqrt(2.0 * kT * self.damper_values)
         return np.full(self.n_dof, np.sqrt(2.0 * kT * self.friction / self.stick_mass))

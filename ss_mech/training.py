@@ -7,7 +7,7 @@ state, is the protocol work, which enters Jarzynski's equality. The loss per epo
 MSE on the full training set and, when held-out points are given, on those — never on the
 last training batch (the authors' ``loss()`` does that; we do not).
 
-The integrator is a parameter: any function with :func:`ss_mech.integrate.simulate`'s
+The integrator is a parameter: any function with :func:`ss_mech.simulate`'s
 signature (e.g. the circuit backend's) can carry the training, which is how the two
 backends are compared on a whole training run.
 """
@@ -21,7 +21,8 @@ from typing import Callable
 import numpy as np
 from tqdm.auto import tqdm
 
-from .integrate import initial_state, simulate
+from .run import initial_state, seed_stream
+from .solvers import simulate
 from .system import System
 from .trajectory import Trajectory
 from .validation import positive, positive_int
@@ -110,11 +111,10 @@ def train(system: System, X, y, *, batch_size: int = 16, epochs: int = 10, time_
         Xt = system.grid.check_points(eval_set[0], name="X_test", outside="clip")
         _, yt = system._check_data(Xt, eval_set[1])
     x, v = initial_state(system, x0=x0, v0=v0, samples=samples, seed=seed)
-    seeds = np.random.SeedSequence(seed).spawn(3)
-    rng = np.random.default_rng(seeds[1])
+    rng = np.random.default_rng(seed_stream(seed, "batches"))
     schedule = batch_schedule(X.shape[0], batch_size, epochs, shuffle=shuffle, rng=rng)
     n_batches = sum(len(e) for e in schedule)
-    batch_seeds = [int(s.generate_state(1)[0] % (2**31)) for s in seeds[2].spawn(n_batches)]
+    batch_seeds = [int(s.generate_state(1)[0] % (2**31)) for s in seed_stream(seed, "batch_noise").spawn(n_batches)]
 
     history = {"epoch": [0], "train_mse": [_mse(system, x, X, y)],
                "test_mse": [_mse(system, x, Xt, yt) if eval_set is not None else float("nan")], "time": [0.0]}

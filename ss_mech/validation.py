@@ -63,12 +63,3 @@ def one_of(value, name: str, choices: Iterable[str]) -> str:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
     return value
-
-
-def run_arguments(t_end, n_out, samples) -> tuple[float, int, int]:
-    """The run arguments every backend shares: duration, output times (≥ 2), ensemble size."""
-    t_end = positive(t_end, "t_end")
-    n_out = positive_int(n_out, "n_out")
-    if n_out < 2:
-        raise ValueError(f"n_out must be >= 2 (0 and t_end), got {n_out}")
-    return t_end, n_out, positive_int(samples, "samples")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from ss_mech import Grid, System
-from ss_mech.cli import main
+from springsticks.cli import main
 from ss_mech.regressor import SpringsSticksRegressor
 from ss_mech.spec import SpecError, load_spec
 from ss_mech.training import train

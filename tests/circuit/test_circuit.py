@@ -17,7 +17,7 @@ import pytest
 import scipy.linalg as sla
 
 from ss_mech import Grid, System
-from ss_mech.cli import main
+from springsticks.cli import main
 from ss_mech.spec import load_spec, spec_dict
 
 from ss_circuit import (NetlistRejected, Scaling, TransientFailed, build_circuit, netlist_from_spec,
@@ -188,7 +188,7 @@ def test_trnoise_amplitude_follows_johnson():
     na, nt = map(float, line.split("trnoise(")[1].split()[:2])
     assert nt == pytest.approx(c.dt_noise)
     assert na == pytest.approx(np.sqrt(2 * system.kb * system.temperature * b.part / nt), rel=1e-12)
-    from ss_circuit.sources import fastest_rate
+    from ss_mech.spectrum import fastest_rate
     assert c.dt_noise <= 1 / (100 * fastest_rate(system)) * (1 + 1e-12)
 
 

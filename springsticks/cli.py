@@ -3,7 +3,10 @@
 Subcommands: ``simulate`` (a spec through either backend), ``fit`` (train on a function or a
 CSV), ``netlist`` (a spec as a SPICE netlist), ``crosscheck`` (both backends against each
 other), ``reproduce`` (the paper's results) and ``bench`` (speed and memory figures).
-The circuit backend is imported only by the subcommands that use it.
+
+Every subcommand's argparse lives here; the libraries it calls take keywords, never an
+argparse namespace. Nothing heavy is imported before a subcommand runs (``--help`` loads
+neither torch nor the circuit backend).
 """
 from __future__ import annotations
 
@@ -11,30 +14,25 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
+__all__ = ["main", "build_parser"]
 
-from .serialize import dumps_json
 
-__all__ = ["main", "dumps_json"]
+def _dumps_json(obj) -> str:
+    from ss_mech.serialize import dumps_json
+    return dumps_json(obj)
 
 
 # ---------------------------------------------------------------------------- simulate
 def _simulate(args) -> int:
-    from .spec import load_spec
+    from ss_mech.spec import load_spec
+
+    from .backends import get_backend
 
     spec = load_spec(args.spec)
-    run = spec.run
-    if args.backend == "mech":
-        from .integrate import simulate
-        traj = simulate(spec.system, t_end=run.t_end, dt=run.dt, method=run.method or "euler",
-                        x0=spec.x0, v0=spec.v0, samples=run.samples, seed=run.seed, n_out=run.n_out,
-                        progress=args.progress, save_states=False)
-    else:
-        from ss_circuit import simulate_spec
-        traj = simulate_spec(spec, progress=args.progress)
+    traj = get_backend(args.backend).simulate_spec(spec, progress=args.progress)
     summary = traj.summary(include_samples=args.samples_out)
     if args.json:
-        print(dumps_json(summary))
+        print(_dumps_json(summary))
     else:
         print(f"backend {traj.backend}: t_end={traj.t[-1]:g}, samples={traj.samples}, "
               f"method={traj.meta.get('method')}, dt={traj.meta.get('dt')}")
@@ -47,6 +45,8 @@ def _simulate(args) -> int:
 
 # ---------------------------------------------------------------------------- fit
 def _load_csv(path: str, n_labels: int):
+    import numpy as np
+
     data = np.genfromtxt(path, delimiter=",", dtype=float)
     if data.ndim == 2 and np.all(np.isnan(data[0])):
         data = data[1:]  # header row
@@ -61,9 +61,10 @@ def _load_csv(path: str, n_labels: int):
 
 
 def _fit(args) -> int:
-    from .analytic import least_squares
-    from .functions import get_function, sample_dataset
-    from .regressor import SpringsSticksRegressor
+    import numpy as np
+    from ss_mech.functions import get_function, sample_dataset
+    from ss_mech.oracles import least_squares
+    from ss_mech.regressor import SpringsSticksRegressor
 
     box = None
     if args.csv:
@@ -97,7 +98,7 @@ def _fit(args) -> int:
         plot_fit(reg, X, y, path=args.plot, truth=None if args.csv else get_function(args.function))
         out["plot"] = args.plot
     if args.json:
-        print(dumps_json(out))
+        print(_dumps_json(out))
     else:
         print(f"fitted {source} with {reg.system_.grid.n_sticks} sticks on {X.shape[0]} points "
               f"in {out['wall_time']:.2f} s")
@@ -111,7 +112,7 @@ def _fit(args) -> int:
 # ---------------------------------------------------------------------------- netlist
 def _netlist(args) -> int:
     from ss_circuit import netlist_from_spec
-    from .spec import load_spec
+    from ss_mech.spec import load_spec
 
     spec = load_spec(args.spec)
     text = netlist_from_spec(spec, args.output, noise=args.noise, alpha=args.alpha, tau=args.tau, energy=args.energy,
@@ -122,8 +123,28 @@ def _netlist(args) -> int:
 
 # ---------------------------------------------------------------------------- crosscheck / reproduce / bench
 def _crosscheck(args) -> int:
-    from ss_circuit.crosscheck import run_cli
-    return run_cli(args)
+    """Exit 0 when every check passes, 1 when one fails, 130 on Ctrl-C."""
+    from dataclasses import replace
+
+    from .compare import MODES, CrosscheckConfig, crosscheck
+
+    config = CrosscheckConfig.quick() if args.quick else CrosscheckConfig()
+    changes = {k: getattr(args, k) for k in ("samples", "seed", "t_end", "processes")}
+    config = replace(config, **{k: v for k, v in changes.items() if v is not None})
+    modes = [m.strip() for m in (args.modes or ",".join(MODES)).split(",") if m.strip()]
+
+    def log(message):
+        print(message, file=sys.stderr, flush=True)
+
+    result = crosscheck(args.spec, config=config, modes=modes, progress=args.progress, log=log)
+    if args.report:
+        from .compare.report import write_report
+        path = write_report(result, args.report)
+        log(f"report: {path}")
+    print(_dumps_json(result.to_json()) if args.json else result.table())
+    if result.interrupted:
+        return 130
+    return 0 if result.passed else 1
 
 
 def _reproduce(args) -> int:
@@ -134,9 +155,9 @@ def _reproduce(args) -> int:
     result = REPRODUCTIONS[args.name](out=Path(args.out) if args.out else None, quick=args.quick,
                                       progress=args.progress)
     if args.json:
-        print(dumps_json(result))
+        print(_dumps_json(result))
     else:
-        print(result.get("table", dumps_json(result)))
+        print(result.get("table", _dumps_json(result)))
     return 0
 
 
@@ -161,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("fit", help="train a machine on a target function or a CSV file")
     src = f.add_mutually_exclusive_group(required=True)
-    from .functions import FUNCTIONS
+    from ss_mech.functions import FUNCTIONS
     src.add_argument("--function", choices=sorted(FUNCTIONS), help="target function")
     src.add_argument("--csv", help="CSV with input columns then label columns (optional header)")
     f.add_argument("--labels", type=int, default=1, help="label columns at the end of the CSV")
@@ -187,10 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
     n = sub.add_parser("netlist", help="write a spec's circuit as a standalone SPICE netlist")
     n.add_argument("spec")
     n.add_argument("-o", "--output", required=True)
-    n.add_argument("--noise", choices=("samples", "trnoise", "none"), default="samples")
+    n.add_argument("--noise", choices=("samples", "trnoise", "none"),
+                   help="Johnson-noise sources (default: the spec's circuit.noise, else samples)")
     n.add_argument("--alpha", type=float, help="charge (C) per unit displacement (default 1)")
     n.add_argument("--tau", type=float, help="circuit seconds per unit of mechanical time (default 1)")
-    n.add_argument("--energy", type=float, default=1.0, help="joules per unit of mechanical energy")
+    n.add_argument("--energy", type=float, help="joules per unit of mechanical energy (default 1)")
     n.add_argument("--capacitance", type=float, help="farads of one data spring's capacitor (sets alpha)")
     n.add_argument("--inductance", type=float, help="henries of one stick's translation inductor (sets tau)")
     n.set_defaults(func=_netlist)
@@ -199,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("spec", nargs="?", help="spec JSON (default: the demo system)")
     c.add_argument("--quick", action="store_true", help="small ensembles, short runs (CI)")
     c.add_argument("--samples", type=int, help="ensemble size per backend (default 200; 64 with --quick)")
-    c.add_argument("--modes", default="deterministic,stochastic,pathwise,training",
+    c.add_argument("--modes", default=None,
                    help="comma-separated subset of the comparisons (default: all four)")
     c.add_argument("--t-end", type=float, help="duration of every run (default: the spec's run.t_end)")
     c.add_argument("--seed", type=int, help="seed of every noise draw (default 0)")

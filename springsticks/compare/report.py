@@ -13,9 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ss_mech.plotting import save_figure
-
-from .crosscheck import _fmt, rel_dev
+from ..plotting import pyplot, save_figure
+from .checks import fmt, rel_dev
 
 __all__ = ["write_report"]
 
@@ -181,8 +180,8 @@ def _md_table(result) -> list[str]:
     lines = ["| mode | quantity | mechanical | circuit | exact | deviation | tolerance | |",
              "|---|---|---|---|---|---|---|---|"]
     for c in result.checks:
-        lines.append(f"| {c.mode} | {c.quantity.replace('|', '&#124;')} | {_fmt(c.mech, c.mech_se)} | "
-                     f"{_fmt(c.circuit, c.circuit_se)} | {_fmt(c.exact)} | "
+        lines.append(f"| {c.mode} | {c.quantity.replace('|', '&#124;')} | {fmt(c.mech, c.mech_se)} | "
+                     f"{fmt(c.circuit, c.circuit_se)} | {fmt(c.exact)} | "
                      f"{c.deviation:.2e} ({c.measure.replace('|', '')}) | "
                      f"{c.tolerance:g} | {'**FAIL**' if c.verdict == 'FAIL' else c.verdict} |")
     return lines
@@ -250,13 +249,11 @@ _SECTIONS = {"deterministic": _deterministic_section, "stochastic": _stochastic_
 
 
 def write_report(result, folder) -> Path:
-    """Write the report of a :class:`~ss_circuit.crosscheck.CrosscheckResult` into ``folder``; return ``report.md``."""
+    """Write the report of a :class:`~springsticks.compare.checks.CrosscheckResult` into ``folder``; return ``report.md``."""
     from ss_mech.serialize import dumps_json
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    from ss_mech.plotting import pyplot
-
     plt = pyplot()
     spec, system = result.spec, result.spec.system
     (folder / "results.json").write_text(dumps_json(result.to_json()) + "\n")
@@ -264,7 +261,7 @@ def write_report(result, folder) -> Path:
 
     verdict = ("INTERRUPTED" if result.interrupted else "PASSED" if result.passed else "FAILED")
     n_fail = len(result.failures())
-    kT = system.kb * system.temperature
+    kT = system.kT
     md = ["# Crosscheck: mechanical (torchsde) against circuit (ngspice)", "",
           f"**{verdict}**: {result.n_gates - n_fail} of {result.n_gates} checks within tolerance "
           f"({time.strftime('%Y-%m-%d %H:%M')}, {sum(result.wall_time.values()):.0f} s).", "",

@@ -18,7 +18,7 @@ What a Gibbs state ``∝ exp(−(½vᵀMv + U(x))/k_BT)`` requires
 Exact values
 ------------
 The state ``y = [x, v]`` is an Ornstein–Uhlenbeck process; its stationary covariance solves
-the Lyapunov equation ``A Σ + Σ Aᵀ + B Bᵀ = 0`` (:func:`ss_mech.analytic.stationary_covariance`).
+the Lyapunov equation ``A Σ + Σ Aᵀ + B Bᵀ = 0`` (:func:`ss_mech.oracles.stationary_covariance`).
 
 The kinetic ratio also follows from the energy balance alone. In the stationary state the
 friction removes ``⟨vᵀΓv⟩ = 2γ⟨K⟩`` per unit time (Γ = γM) and the noise injects, by Itô's
@@ -49,10 +49,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..analytic import least_squares, stationary_covariance
-from ..grid import Grid
-from ..integrate import simulate
-from ..system import NOISE_CONVENTIONS, System
+from ss_mech.oracles import least_squares, stationary_covariance
+from ss_mech.grid import Grid
+from ss_mech.solvers import simulate
+from ss_mech.system import NOISE_CONVENTIONS, System
 from ._common import format_table, pyplot, reproduction, save_figure, steps
 
 __all__ = ["make_system", "exact_ratios", "paper_kinetic_ratio", "simulated_ratios", "run"]
@@ -70,14 +70,14 @@ def make_system(n_sticks: int, noise: str, *, friction: float = FRICTION, temper
 
 def _gibbs_position_trace(system: System) -> float:
     """``tr(k_BT K⁻¹)``."""
-    kT = system.kb * system.temperature
+    kT = system.kT
     return float(kT * np.trace(np.linalg.inv(system.stiffness_matrix.toarray())))
 
 
 def exact_ratios(system: System) -> dict:
     """Kinetic and position ratios (1 = Gibbs) from the exact stationary covariance."""
     N = system.n_dof
-    kT = system.kb * system.temperature
+    kT = system.kT
     Sigma = stationary_covariance(system)
     kinetic = 0.5 * float(np.trace(system.mass_matrix.toarray() @ Sigma[N:, N:]))
     return {"kinetic": kinetic / (N * kT / 2), "position": float(np.trace(Sigma[:N, :N])) / _gibbs_position_trace(system)}
@@ -91,7 +91,7 @@ def paper_kinetic_ratio(system: System) -> float:
 def simulated_ratios(system: System, *, samples: int = 256, t_end: float = 20.0, seed: int = 0) -> dict:
     """Ensemble estimates of the two ratios with standard errors (see the module docstring)."""
     N = system.n_dof
-    kT = system.kb * system.temperature
+    kT = system.kT
     x_mean, _ = least_squares(system)
     traj = simulate(system, t_end=t_end, x0=x_mean, samples=samples, seed=seed, n_out=401, method="srk")
     late = traj.t >= t_end / 2

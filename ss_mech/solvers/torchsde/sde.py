@@ -9,15 +9,15 @@ State ``y = [x, v]`` (samples × 2N). With ``F(x, v) = −K x + b − Γ v``::
 The diffusion does not depend on the state, so the noise is declared ``additive`` — truthfully;
 Itô and Stratonovich readings coincide and ``sde_type`` only selects which torchsde solvers
 accept the model. Nothing dense of size N × N is formed: the diffusion is applied as a
-product (``g_prod``), ``M⁻¹`` by :class:`~ss_mech.linalg.MassSolver`, and ``f_and_g_prod``
+product (``g_prod``), ``M⁻¹`` by :class:`~ss_mech.solvers.torchsde.linalg.MassSolver`, and ``f_and_g_prod``
 solves for the drift and the noise kick together (one solve, two column blocks).
 """
 from __future__ import annotations
 
 import torch
 
+from ...system import System
 from .linalg import MassSolver, to_torch_csr
-from .system import System
 
 __all__ = ["LangevinSDE"]
 
@@ -32,7 +32,7 @@ class LangevinSDE(torch.nn.Module):
         Which solver family may integrate it (the SDE is the same for additive noise).
     dtype, device : torch dtype and device of the state.
     mass_solver : {'auto', 'cg', 'dense'}
-        How ``M⁻¹`` is applied (see :class:`~ss_mech.linalg.MassSolver`).
+        How ``M⁻¹`` is applied (see :class:`~ss_mech.solvers.torchsde.linalg.MassSolver`).
 
     Attributes
     ----------

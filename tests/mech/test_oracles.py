@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from ss_mech import Grid, System, simulate
-from ss_mech.analytic import ensemble_energies, ou_moments, stationary_covariance
+from ss_mech.oracles import ensemble_energies, ou_moments, stationary_covariance
 
 
 def _warm(**kw):

@@ -45,10 +45,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..analytic import least_squares
-from ..grid import Grid
-from ..system import System
-from ..training import train
+from ss_mech.oracles import least_squares
+from ss_mech.grid import Grid
+from ss_mech.system import System
+from ss_mech.training import train
 from ._common import format_table, pyplot, reproduction, save_figure, steps
 
 __all__ = ["FUNCTIONS", "PAPER_EPOCH10", "make_data", "train_springs_sticks", "make_mlp", "train_mlp",

@@ -33,14 +33,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..analytic import least_squares
-from ..grid import Grid
-from ..integrate import simulate
+from ss_mech.oracles import least_squares
+from ss_mech.grid import Grid
+from ss_mech.solvers import simulate
 from ..plotting import draw_machine_1d
-from ..regressor import SpringsSticksRegressor
-from ..system import System
+from ss_mech.regressor import SpringsSticksRegressor
+from ss_mech.spectrum import slowest_rate
+from ss_mech.system import System
 from ._common import format_table, label_axes, pyplot, reproduction, save_figure
-from .scaling import slowest_decay_rate
 
 __all__ = ["relax_sine", "fit_surface", "run"]
 
@@ -53,7 +53,7 @@ def relax_sine(*, n_sticks: int = 6, n_points: int = 20, noise: float = 0.1, fri
     y = np.sin(u) + noise * rng.standard_normal(n_points)
     system = System(Grid((n_sticks,), (0.0,), (2 * np.pi,)), mass=1.0, stiffness=1.0, friction=friction,
                     X=u[:, None], y=y)
-    t_end = 25.0 / slowest_decay_rate(system)
+    t_end = 25.0 / slowest_rate(system, free_modes="position")
     traj = simulate(system, t_end=t_end, seed=seed, n_out=n_out, method="srk")
     x_ls, mse_ls = least_squares(system)
     E = traj.energy[:, 0]

@@ -13,10 +13,10 @@ import pytest
 
 import ss_circuit.simulate as circuit_simulate
 from ss_mech import Grid, System
-from ss_mech.cli import main
+from springsticks.cli import main
 from ss_mech.spec import spec_dict
 
-from ss_circuit import crosscheck as cc
+from springsticks import compare as cc
 
 REQUIRED = ("deterministic.loss_max_rel_err", "deterministic.dissipated_max_rel_err", "stochastic.samples",
             "stochastic.loss_z", "stochastic.dissipated_z", "stochastic.heat_z", "equipartition.mech_ratio",
@@ -102,7 +102,7 @@ def test_a_wrong_capacitor_fails_the_crosscheck(wrong_capacitor, tmp_path):
 
 def test_a_loud_johnson_source_fails_the_statistics(monkeypatch):
     """Noise sources 25 % too loud (1.56 × the power): equipartition and the heat balance fail."""
-    import ss_circuit.netlist as netlist
+    import ss_circuit.circuit as netlist
 
     branches = netlist._branches
 
@@ -146,7 +146,7 @@ def test_interrupted_crosscheck_keeps_finished_modes(monkeypatch, capsys):
     def interrupt(*_):
         raise KeyboardInterrupt
 
-    monkeypatch.setitem(cc._RUNNERS, "pathwise", interrupt)
+    monkeypatch.setitem(cc.RUNNERS, "pathwise", interrupt)
     result = cc.crosscheck(one_stick_spec(), modes=("deterministic", "pathwise", "training"))
     assert result.interrupted and not result.passed
     assert result.skipped == {"pathwise": "interrupted", "training": "interrupted"}

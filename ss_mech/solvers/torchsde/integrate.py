@@ -24,36 +24,15 @@ import torch
 import torchsde
 from tqdm.auto import tqdm
 
-from .noise import SampledNoise, ZeroBrownian, brownian_motion
+from ...noise import SampledNoise
+from ...run import seed_int
+from ...system import System
+from ...trajectory import Trajectory
+from .brownian import SampledBrownian, ZeroBrownian, brownian_motion
 from .sde import LangevinSDE
-from .stability import METHODS, choose_step
-from .system import System
-from .trajectory import Trajectory
-from .validation import as_finite_array, run_arguments
+from .stability import choose_step
 
-__all__ = ["simulate", "initial_state"]
-
-
-def initial_state(system: System, *, x0=None, v0=None, samples: int = 1, seed: int = 0):
-    """Initial positions and velocities as (samples, N) arrays.
-
-    ``x0``/``v0`` may be (N,) (shared by all samples) or (samples, N). Missing positions are
-    drawn uniform in [0, 1) from ``seed`` (the paper's start), missing velocities are zero.
-    """
-    N = system.n_dof
-    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
-
-    def _shape(a, name):
-        a = as_finite_array(a, name)
-        if a.ndim == 1:
-            a = np.broadcast_to(a, (samples, a.shape[0]))
-        if a.shape != (samples, N):
-            raise ValueError(f"{name} must have shape ({N},) or ({samples}, {N}) (node order × labels), got {a.shape}")
-        return np.array(a, dtype=float)
-
-    x = _shape(x0, "x0") if x0 is not None else np.broadcast_to(rng.uniform(0.0, 1.0, N), (samples, N)).copy()
-    v = _shape(v0, "v0") if v0 is not None else np.zeros((samples, N))
-    return x, v
+__all__ = ["integrate"]
 
 
 def _time_grid(t0: torch.Tensor, h: float, steps: int) -> torch.Tensor:
@@ -64,67 +43,37 @@ def _time_grid(t0: torch.Tensor, h: float, steps: int) -> torch.Tensor:
     return torch.stack(ts)
 
 
-def simulate(system: System, *, t_end: float, dt: float | None = None, method: str = "euler",
-             x0=None, v0=None, samples: int = 1, seed: int = 0, n_out: int = 101,
-             noise: SampledNoise | None = None, dtype=torch.float64, device="cpu",
-             save_states: bool = True, progress: bool = False, mass_solver: str = "auto",
-             max_chunk_bytes: int = 1 << 26) -> Trajectory:
-    """Integrate the Langevin equation of ``system`` from 0 to ``t_end``.
+def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init: np.ndarray,
+              v_init: np.ndarray, seed: int, n_out: int, noise: SampledNoise | None, dtype=torch.float64,
+              device="cpu", save_states: bool = True, progress: bool = False, mass_solver: str = "auto",
+              max_chunk_bytes: int = 1 << 26) -> Trajectory:
+    """Integrate the Langevin equation of ``system`` from 0 to ``t_end`` with torchsde scheme ``solver``.
+
+    Called by :meth:`ss_mech.solvers.torchsde.TorchsdeSolver.simulate` with checked arguments
+    (see :func:`ss_mech.simulate` for their meaning); ``x_init``, ``v_init`` are (samples, N).
 
     Parameters
     ----------
-    system : System
-        The machine with its data springs attached.
-    t_end : float
-        Duration (time units of the system).
-    dt : float, optional
-        Integration step. Checked against the stability limit (ValueError naming a stable
-        step when too large); chosen as half the limit when omitted. Shortened so that
-        every output time falls on a step.
-    method : {'euler', 'srk', 'heun', 'midpoint'}
-        torchsde solver (see :mod:`ss_mech.stability` for orders).
-    x0, v0 : array-like, optional
-        Initial state, (N,) or (samples, N); see :func:`initial_state`.
-    samples : int
-        Independent noise realisations integrated together (a batched ensemble).
-    seed : int
-        Seeds the default initial positions and the Brownian motion: same seed, same numbers.
-    n_out : int
-        Evenly spaced output times including 0 and ``t_end``.
-    noise : SampledNoise, optional
-        A given noise signal (samples × noise_dim channels) instead of fresh Brownian motion —
-        the pathwise mode, where the same samples also drive a circuit.
     dtype, device : torch dtype and device (float64 for physics checks).
     save_states : bool
         Keep x and v at every output time (memory T × samples × N).
-    progress : bool
-        Show a progress bar.
     mass_solver : {'auto', 'cg', 'dense'}
+        How ``M⁻¹`` is applied (:class:`~ss_mech.solvers.torchsde.linalg.MassSolver`).
     max_chunk_bytes : int
         Memory for the per-step states torchsde returns between output times.
     """
-    t_end, n_out, samples = run_arguments(t_end, n_out, samples)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
-    N = system.n_dof
-    x_init, v_init = initial_state(system, x0=x0, v0=v0, samples=samples, seed=seed)
+    method = solver.name
+    samples, N = x_init.shape
     dt, dt_max = choose_step(system, method, t_end, dt)
     interval = t_end / (n_out - 1)
     k = max(1, math.ceil(interval / dt - 1e-9))
     h = interval / k
 
-    sde = LangevinSDE(system, sde_type=METHODS[method][0], dtype=dtype, device=device, mass_solver=mass_solver)
+    sde = LangevinSDE(system, sde_type=solver.sde_type, dtype=dtype, device=device, mass_solver=mass_solver)
     if noise is not None:
-        if not system.thermal:
-            raise ValueError("a noise signal was given but the system has no thermal noise (T = 0 or friction = 0)")
-        if (noise.samples, noise.n_noise) != (samples, system.noise_dim):
-            raise ValueError(f"noise has shape (samples={noise.samples}, channels={noise.n_noise}); "
-                             f"this run needs ({samples}, {system.noise_dim})")
-        if noise.t0 > 0 or noise.t_end < t_end * (1 - 1e-12):
-            raise ValueError(f"noise covers [{noise.t0}, {noise.t_end}] but the run needs [0, {t_end}]")
-        bm, source = noise.brownian(dtype=dtype, device=device), "sampled"
+        bm, source = SampledBrownian(noise, dtype=dtype, device=device), "sampled"
     elif system.thermal:
-        entropy = int(np.random.SeedSequence(seed).spawn(2)[1].generate_state(1)[0])
+        entropy = seed_int(seed, "brownian")
         bm = brownian_motion(0.0, t_end + 2 * h, samples=samples, n_noise=system.noise_dim, seed=entropy,
                              method=method, dtype=dtype, device=device)
         source = "brownian"
@@ -193,8 +142,7 @@ def simulate(system: System, *, t_end: float, dt: float | None = None, method: s
         x_end=y_np[:, :N], v_end=y_np[:, N:], x=xs, v=vs, backend="mech",
         stats={"steps": steps, "n_drift": sde.n_drift, "n_diffusion": sde.n_diffusion,
                "mass_solves": sde.mass.n_solves - solves0, "cg_iterations": sde.mass.n_iterations - iters0, "wall_time": wall},
-        meta={"method": method, "strong_order": METHODS[method][1], "sde_type": METHODS[method][0],
-              "dt": h, "dt_max": dt_max, "t_end": t_end, "n_out": n_out, "samples": samples, "seed": seed,
+        meta={**solver.describe(), "dt": h, "dt_max": dt_max, "t_end": t_end, "n_out": n_out, "samples": samples, "seed": seed,
               "noise_source": source, "mass_solver": sde.mass.method, "dtype": str(dtype).replace("torch.", ""),
               "interrupted": done < T, "grid": system.grid.to_dict(), "n_labels": system.n_labels,
               **system.params()})

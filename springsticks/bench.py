@@ -26,7 +26,7 @@ AUTHORS_SECONDS_PER_BATCH = 5.7
 def _case(n_sticks, steps, queue):
     import torch
     from ss_mech import Grid, System, simulate
-    from ss_mech.stability import choose_step
+    from ss_mech.solvers.torchsde.stability import choose_step
 
     t0 = time.perf_counter()
     d = len(n_sticks)

@@ -11,7 +11,7 @@ The fit is the machine's **T = 0 end state**. Without noise the dynamics
 ``ẋ = 0`` and ``K x = b``: the normal equations of ``min ‖W x − y‖²``. When ``W`` has full
 column rank (every node pinned by some spring) ``K`` is positive definite, the fixed point
 is unique and globally attracting, and the end state *is* the least-squares fit — computed
-here with :func:`ss_mech.analytic.least_squares`. That this is what the integrator reaches is
+here with :func:`ss_mech.oracles.least_squares`. That this is what the integrator reaches is
 checked, not assumed: for one function and one sample draw per ``N_s``, the Langevin
 integrator (:func:`ss_mech.simulate`, T = 0) is run from 8 random starts until the slowest
 mode has decayed by ``e^{−30}``, and its end states are compared with the least-squares
@@ -44,17 +44,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import scipy.linalg as sla
 from scipy.stats import linregress
 
-from ..analytic import least_squares
-from ..grid import Grid
-from ..integrate import simulate
-from ..system import System
+from ss_mech.oracles import least_squares
+from ss_mech.grid import Grid
+from ss_mech.solvers import simulate
+from ss_mech.spectrum import mode_frequencies, slowest_rate
+from ss_mech.system import System
 from ._common import format_table, label_axes, pyplot, reproduction, save_figure, steps
 
 __all__ = ["FUNCTIONS", "PAPER_SLOPES", "BOX", "l1_error", "sample_points", "fit_least_squares",
-           "DESIGNS", "error_table", "loglog_slope", "mode_frequencies", "slowest_decay_rate", "dynamics_check", "run"]
+           "DESIGNS", "error_table", "loglog_slope", "dynamics_check", "run"]
 
 BOX = (0.0, 2 * np.pi)
 DESIGNS = ("equispaced", "jittered", "random")
@@ -143,19 +143,6 @@ def loglog_slope(n_sticks_list, E_mean) -> tuple[float, float, float]:
     return float(fit.slope), float(fit.stderr), float(fit.intercept)
 
 
-def mode_frequencies(system: System) -> np.ndarray:
-    """ω² of the generalized eigenproblem ``K φ = ω² M φ``, ascending (dense; small systems)."""
-    return sla.eigh(system.stiffness_matrix.toarray(), system.mass_matrix.toarray(), eigvals_only=True)
-
-
-def slowest_decay_rate(system: System) -> float:
-    """The slowest decay rate ``min |Re λ|`` of the damped modes ``λ² + γλ + ω² = 0``."""
-    w2 = mode_frequencies(system)
-    g = system.friction
-    lam = -g / 2 + np.sqrt((g * g / 4 - w2).astype(complex))
-    return float(np.min(np.abs(lam.real)))
-
-
 def dynamics_check(n_sticks: int, u, f, *, starts: int = 8, seed: int = 0) -> dict:
     """Integrate the T = 0 machine from ``starts`` random heights and compare with least squares.
 
@@ -165,7 +152,7 @@ def dynamics_check(n_sticks: int, u, f, *, starts: int = 8, seed: int = 0) -> di
     """
     system, x_ls, E_ls = fit_least_squares(n_sticks, u, f)
     system = make_system(n_sticks, u, f(u), friction=2.0 * np.sqrt(mode_frequencies(system)[0]))
-    t_end = 30.0 / slowest_decay_rate(system)
+    t_end = 30.0 / slowest_rate(system, free_modes="position")
     x0 = np.random.default_rng([seed, n_sticks]).uniform(0.0, 1.0, (starts, system.n_dof))
     traj = simulate(system, t_end=t_end, x0=x0, samples=starts, n_out=2, save_states=False, method="srk")
     diff = np.abs(traj.x_end - x_ls[None]).max()

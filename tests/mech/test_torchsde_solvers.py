@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from ss_mech import SampledNoise, System, simulate
-from ss_mech.analytic import exact_deterministic, least_squares
+from ss_mech.oracles import exact_deterministic, least_squares
 
 
 @pytest.mark.parametrize("fixture", ["sine_system", "grid2d_system"])

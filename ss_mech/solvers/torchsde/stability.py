@@ -1,18 +1,19 @@
-"""Step-size limits of the explicit integrators for the springs-and-sticks system.
+"""Step-size limits of the explicit torchsde schemes for the springs-and-sticks system.
 
-Because ``Γ = γ M``, the generalized eigenvectors of ``K φ = ω² M φ`` decouple the
-deterministic dynamics into damped oscillators with eigenvalues
-``λ± = −γ/2 ± √(γ²/4 − ω²)``, ``ω²`` between 0 and the stiffest mode ``ω²_max``.
-A one-step method applied to ``ẏ = λ y`` multiplies by its stability polynomial ``R(λ h)``:
+The deterministic dynamics decouple into damped oscillators with eigenvalues
+``λ± = −γ/2 ± √(γ²/4 − ω²)``, ``ω²`` between 0 and the stiffest mode ``ω²_max``
+(:mod:`ss_mech.spectrum`). A one-step method applied to ``ẏ = λ y`` multiplies by its
+stability polynomial ``R(λ h)`` (:data:`STABILITY_POLYNOMIALS`; the orders are stated by the
+solvers in :mod:`ss_mech.solvers.torchsde`):
 
-=========  ===============================  ================================
-method     R(z)                             strong order (additive noise)
-=========  ===============================  ================================
-euler      1 + z                            1.0 (Euler–Maruyama, Itô)
-srk        1 + z + z²/2 (SRA1 drift stages) 1.5 (Rößler SRA1, Itô)
-heun       1 + z + z²/2                     1.0 (Stratonovich)
-midpoint   1 + z + z²/2                     1.0 (Stratonovich)
-=========  ===============================  ================================
+=========  ===============================
+method     R(z)
+=========  ===============================
+euler      1 + z
+srk        1 + z + z²/2 (SRA1 drift stages)
+heun       1 + z + z²/2
+midpoint   1 + z + z²/2
+=========  ===============================
 
 A step ``h`` is *admissible* over a horizon ``T`` when no mode grows by more than 0.1 %
 over the run: ``|R(λ h)|^(T/h) ≤ 1.001`` for every ``λ``. With friction, every mode
@@ -22,47 +23,25 @@ and the rule bounds the drift instead.
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg as sla
-import scipy.sparse.linalg as spla
 
-from .system import System
+from ...spectrum import stiffest_mode
+from ...system import System
 
-__all__ = ["METHODS", "stiffest_mode", "max_stable_step", "choose_step"]
+__all__ = ["STABILITY_POLYNOMIALS", "GROWTH_LIMIT", "max_stable_step", "choose_step"]
 
-#: method → (torchsde sde_type, strong order for additive noise, stability polynomial coefficients)
-METHODS = {
-    "euler": ("ito", 1.0, (1.0, 1.0)),
-    "srk": ("ito", 1.5, (1.0, 1.0, 0.5)),
-    "heun": ("stratonovich", 1.0, (1.0, 1.0, 0.5)),
-    "midpoint": ("stratonovich", 1.0, (1.0, 1.0, 0.5)),
+#: method → coefficients of its stability polynomial R(z) = Σ c_i z^i
+STABILITY_POLYNOMIALS = {
+    "euler": (1.0, 1.0),
+    "srk": (1.0, 1.0, 0.5),
+    "heun": (1.0, 1.0, 0.5),
+    "midpoint": (1.0, 1.0, 0.5),
 }
 
 GROWTH_LIMIT = 1e-3
 
 
-def stiffest_mode(system: System) -> float:
-    """ω²_max, the largest generalized eigenvalue of ``K φ = ω² M φ`` (0 without data).
-
-    Labels do not couple and share their operators, so label 0's block suffices.
-    Dense for ≤ 1500 nodes, Lanczos (ARPACK, M⁻¹ by sparse LU) above.
-    """
-    if system.n_points == 0:
-        return 0.0
-    m = system.n_labels
-    K = system.stiffness_matrix[::m, ::m].tocsc()
-    M = system.mass_matrix[::m, ::m].tocsc()
-    n = K.shape[0]
-    if n <= 1500:
-        w = sla.eigh(K.toarray(), M.toarray(), eigvals_only=True, subset_by_index=[n - 1, n - 1])
-        return float(max(w[0], 0.0))
-    solve = spla.factorized(M)
-    Minv = spla.LinearOperator(M.shape, matvec=solve, dtype=float)
-    w = spla.eigsh(K, k=1, M=M, Minv=Minv, which="LA", tol=1e-6, return_eigenvectors=False)
-    return float(max(w[0], 0.0))
-
-
 def _growth(method: str, h: float, lam: np.ndarray, horizon: float) -> float:
-    coeffs = METHODS[method][2]
+    coeffs = STABILITY_POLYNOMIALS[method]
     z = lam * h
     R = sum(c * z ** i for i, c in enumerate(coeffs))
     return float(np.max(np.log(np.abs(R) + 1e-300)) * max(horizon / h, 1.0))
@@ -70,8 +49,8 @@ def _growth(method: str, h: float, lam: np.ndarray, horizon: float) -> float:
 
 def max_stable_step(method: str, omega2_max: float, gamma: float, horizon: float) -> float:
     """The largest admissible step (see module docstring); ``inf`` when nothing moves."""
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
+    if method not in STABILITY_POLYNOMIALS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, STABILITY_POLYNOMIALS))}; got {method!r}")
     w2 = np.linspace(0.0, omega2_max, 401)
     disc = np.sqrt((gamma * gamma / 4 - w2).astype(complex))
     lam = np.concatenate([-gamma / 2 + disc, -gamma / 2 - disc])

@@ -24,7 +24,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..plotting import pyplot, save_figure
-from ..serialize import jsonable
+from ss_mech.serialize import jsonable
 
 __all__ = ["reproduction", "pyplot", "save_figure", "label_axes", "format_table", "jsonable", "single_thread", "steps"]
 

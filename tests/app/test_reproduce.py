@@ -12,9 +12,9 @@ import pytest
 import torch
 
 from ss_mech import Grid, System
-from ss_mech.analytic import stationary_covariance
-from ss_mech.reproduce import REPRODUCTIONS, equilibrium, mlp, scaling
-from ss_mech.reproduce._common import format_table, jsonable
+from ss_mech.oracles import stationary_covariance
+from springsticks.reproduce import REPRODUCTIONS, equilibrium, mlp, scaling
+from springsticks.reproduce._common import format_table, jsonable
 
 
 @pytest.fixture(scope="module")
