@@ -6,7 +6,7 @@ import pytest
 
 from ss_mech import Grid, System
 from ss_mech.cli import main
-from ss_mech.regressor import SpringsSticksRegressor
+from ss_mech.regressor import NotFittedError, SpringsSticksRegressor
 from ss_mech.spec import SpecError, load_spec
 from ss_mech.training import train
 
@@ -31,8 +31,9 @@ def test_regressor_contract_and_learning():
     # 48 points in batches of 16, reshuffled each epoch: every epoch uses every point once
     assert len(reg.batches_) == 18 and all(len(b) == 16 for b in reg.batches_)
     np.testing.assert_array_equal(np.sort(np.concatenate(reg.batches_[:3])), np.arange(48))
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted") as info:
         SpringsSticksRegressor().predict(X)
+    assert isinstance(info.value, ValueError) and isinstance(info.value, AttributeError)
     with pytest.raises(ValueError, match="X has 2 features"):
         reg.predict(np.zeros((3, 2)))
 
