@@ -39,8 +39,8 @@ def _mech_simulate(system, **kw):
 
 def _mech_spec(spec, **kw):
     from ss_mech import simulate
-    run = spec.run
-    return simulate(spec.system, t_end=run.t_end, dt=run.dt, method=run.method or "euler", x0=spec.x0,
+    run, opts = spec.run, spec.mech
+    return simulate(spec.system, t_end=run.t_end, dt=opts.get("dt"), method=opts.get("method", "euler"), x0=spec.x0,
                     v0=spec.v0, samples=run.samples, seed=run.seed, n_out=run.n_out, save_states=False, **kw)
 
 

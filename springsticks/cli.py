@@ -29,6 +29,8 @@ def _simulate(args) -> int:
     from .backends import get_backend
 
     spec = load_spec(args.spec)
+    for note in spec.notes.get(args.backend, []):
+        print(f"springsticks simulate: note: {note}", file=sys.stderr)
     traj = get_backend(args.backend).simulate_spec(spec, progress=args.progress)
     summary = traj.summary(include_samples=args.samples_out)
     if args.json:

@@ -219,20 +219,25 @@ def scaling_from_options(system, *, alpha: float | None = None, tau: float | Non
                              capacitance=capacitance)
 
 
-#: the keys of a spec's ``circuit`` section: the noise mode and the scaling (part values or unit factors)
-CIRCUIT_KEYS = ("noise", "alpha", "tau", "energy", "capacitance", "inductance")
+#: the keys of a spec's ``circuit`` section: the transient, the noise and the scaling
+CIRCUIT_KEYS = ("method", "max_step", "dt_noise", "noise", "alpha", "tau", "energy", "capacitance", "inductance")
 
 
 def circuit_options(spec) -> dict:
-    """The spec's ``circuit`` section, checked: ``noise`` one of the modes, the rest positive numbers."""
+    """The spec's ``circuit`` section, checked, with the older ``run.method``/``run.dt`` resolved in.
+
+    ``method`` is ngspice's rule (``'trap'``, ``'gear'``), ``max_step`` its maximum step and
+    ``dt_noise`` the Johnson-noise knot spacing (mechanical time), ``noise`` the noise mode;
+    ``alpha``, ``tau``, ``energy`` or the part values ``capacitance``, ``inductance`` the scaling.
+    """
     opts = dict(getattr(spec, "circuit", {}) or {})
     unknown = sorted(set(opts) - set(CIRCUIT_KEYS))
     if unknown:
         raise ValueError(f"spec: unknown key circuit.{unknown[0]} (valid: {', '.join(sorted(CIRCUIT_KEYS))})")
-    if "noise" in opts and opts["noise"] not in NOISE_MODES:
-        raise ValueError(f"spec: circuit.noise must be one of {', '.join(map(repr, NOISE_MODES))}; "
-                         f"got {opts['noise']!r}")
-    for key in CIRCUIT_KEYS[1:]:
+    for key, choices in (("noise", NOISE_MODES), ("method", METHODS)):
+        if key in opts and opts[key] not in choices:
+            raise ValueError(f"spec: circuit.{key} must be one of {', '.join(map(repr, choices))}; got {opts[key]!r}")
+    for key in CIRCUIT_KEYS[4:] + ("max_step", "dt_noise"):
         if key in opts:
             v = opts[key]
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
@@ -240,27 +245,37 @@ def circuit_options(spec) -> dict:
     return opts
 
 
-def _spec_dt(spec, dt):
+def _scaling(system, opts: dict) -> Scaling:
+    return scaling_from_options(system, alpha=opts.get("alpha"), tau=opts.get("tau"), energy=opts.get("energy", 1.0),
+                                inductance=opts.get("inductance"), capacitance=opts.get("capacitance"))
+
+
+def _max_step(spec, opts: dict, dt=None) -> float:
+    """ngspice's maximum step: given, the spec's ``circuit.max_step`` (or ``run.dt``), else half the
+    default knot spacing (which keeps the backward-Euler steps after each knot small)."""
     if dt is not None:
         return dt
-    if spec.run.dt is not None:
-        return spec.run.dt
+    if "max_step" in opts:
+        return opts["max_step"]
     from .sources import default_dt_noise
     return min(0.5 * default_dt_noise(spec.system), spec.run.t_end / 100)
 
 
-def simulate_spec(spec, **opts):
-    """:func:`simulate_circuit` with the spec's system, initial state and ``run`` options.
+def simulate_spec(spec, **kw):
+    """:func:`simulate_circuit` with the spec's system, initial state, ``run`` and ``circuit`` options.
 
-    ``run.dt`` is ngspice's maximum step (default ``1/(200·max(γ, ω_max))``: half the knot
-    spacing, which keeps the backward-Euler steps after each knot small) and ``run.method``
-    ``'trap'`` (default) or ``'gear'``. Keyword options override the spec's.
+    ``circuit.max_step`` (or ``run.dt``) is ngspice's maximum step (default ``1/(200·max(γ, ω_max))``),
+    ``circuit.method`` ``'trap'`` (default) or ``'gear'``, ``circuit.noise`` the noise mode,
+    ``circuit.dt_noise`` the knot spacing and the scaling options the part values. Keyword
+    arguments override the spec's (``dt`` for the maximum step).
     """
-    run = spec.run
-    kw = dict(t_end=run.t_end, dt=_spec_dt(spec, opts.pop("dt", None)), method=run.method or "trap",
-              samples=run.samples, seed=run.seed, n_out=run.n_out, x0=spec.x0, v0=spec.v0)
-    kw.update(opts)
-    return simulate_circuit(spec.system, **kw)
+    run, opts = spec.run, circuit_options(spec)
+    args = dict(t_end=run.t_end, dt=_max_step(spec, opts, kw.pop("dt", None)), method=opts.get("method", "trap"),
+                samples=run.samples, seed=run.seed, n_out=run.n_out, x0=spec.x0, v0=spec.v0,
+                noise_mode=opts.get("noise", "samples"), dt_noise=opts.get("dt_noise"),
+                scaling=_scaling(spec.system, opts))
+    args.update(kw)
+    return simulate_circuit(spec.system, **args)
 
 
 def netlist_from_spec(spec, path, *, noise: str | None = None, alpha: float | None = None,
@@ -284,9 +299,7 @@ def netlist_from_spec(spec, path, *, noise: str | None = None, alpha: float | No
             opts.pop(part, None)
             opts.pop(factor, None)
     opts.update({k: v for k, v in given.items() if v is not None})
-    scaling = scaling_from_options(spec.system, alpha=opts.get("alpha"), tau=opts.get("tau"),
-                                   energy=opts.get("energy", 1.0), inductance=opts.get("inductance"),
-                                   capacitance=opts.get("capacitance"))
-    return write_netlist(spec.system, path, x0=spec.x0, v0=spec.v0, t_end=run.t_end, dt=_spec_dt(spec, dt),
-                         noise=noise or opts.get("noise", "samples"), seed=run.seed, scaling=scaling,
-                         method=method or run.method or "trap", n_out=run.n_out, title=title)
+    return write_netlist(spec.system, path, x0=spec.x0, v0=spec.v0, t_end=run.t_end, dt=_max_step(spec, opts, dt),
+                         noise=noise or opts.get("noise", "samples"), seed=run.seed, scaling=_scaling(spec.system, opts),
+                         method=method or opts.get("method", "trap"), n_out=run.n_out, dt_noise=opts.get("dt_noise"),
+                         title=title)

@@ -21,8 +21,9 @@ run draws ``brownian`` from its own batch seed; the crosscheck's four streams co
 ====================  =====  ==========================================================
 name                  child  what it seeds
 ====================  =====  ==========================================================
-``initial``           0      default initial heights (uniform in [0, 1))
+``initial``           0      initial heights (uniform in [0, 1), or Gibbs)
 ``brownian``          1      torchsde's Brownian motion of a mechanical run
+``velocities``        4      initial velocities (Maxwell)
 ``circuit_noise``     2      the sampled Johnson noise of a circuit run (and its twin)
 ``batches``           1      the order of the mini-batches (training seed)
 ``batch_noise``       2      one seed per mini-batch (training seed)
@@ -38,10 +39,11 @@ import numpy as np
 
 from .validation import as_finite_array, positive, positive_int
 
-__all__ = ["STREAMS", "seed_stream", "seed_int", "check_run", "check_noise_signal", "initial_state"]
+__all__ = ["STREAMS", "POSITIONS", "VELOCITIES", "seed_stream", "seed_int", "check_run", "check_noise_signal",
+           "initial_state"]
 
 #: seed stream name → child number of ``SeedSequence(seed)`` (frozen; see the module docstring)
-STREAMS = {"initial": 0, "brownian": 1, "circuit_noise": 2, "batches": 1, "batch_noise": 2,
+STREAMS = {"initial": 0, "brownian": 1, "circuit_noise": 2, "velocities": 4, "batches": 1, "batch_noise": 2,
            "ensemble_mech": 0, "ensemble_circuit": 1, "pathwise": 2, "training": 3}
 
 
@@ -78,13 +80,41 @@ def check_noise_signal(noise, system, *, samples: int, t_end: float) -> None:
         raise ValueError(f"noise covers [{noise.t0}, {noise.t_end}] but the run needs [0, {t_end}]")
 
 
+#: named initial distributions of positions and of velocities (see :func:`initial_state`)
+POSITIONS = ("uniform", "gibbs")
+VELOCITIES = ("rest", "maxwell")
+
+
+def _gaussian(rng, cov_factor_of, samples: int, N: int) -> np.ndarray:
+    """``samples`` draws of ``R⁻¹ z`` (z standard normal) for ``A = RᵀR`` given by ``cov_factor_of``."""
+    import scipy.linalg as sla
+
+    R = cov_factor_of()
+    return sla.solve_triangular(R, rng.standard_normal((N, samples)), lower=False).T
+
+
 def initial_state(system, *, x0=None, v0=None, samples: int = 1, seed: int = 0):
     """Initial positions and velocities as (samples, N) arrays.
 
-    ``x0``/``v0`` may be (N,) (shared by all samples) or (samples, N). Missing positions are
-    drawn uniform in [0, 1) from stream ``initial`` of ``seed`` (the paper's start, one draw
-    shared by every sample); missing velocities are zero.
+    Parameters
+    ----------
+    x0 : None, ``'uniform'``, ``'gibbs'`` or array-like (N,) or (samples, N)
+        ``None`` (the default, the paper's start): heights uniform in [0, 1), one draw shared by
+        every sample. ``'uniform'``: a uniform draw per sample. ``'gibbs'``: per sample from the
+        equilibrium law of the positions, ``N(x_LS, k_BT·K⁻¹)`` (needs T > 0 and every mode
+        pinned by a spring). An array: the same state (N,) for every sample, or one per sample.
+    v0 : None, ``'rest'``, ``'maxwell'`` or array-like
+        ``None``/``'rest'``: at rest. ``'maxwell'``: per sample from the Maxwell law,
+        ``N(0, k_BT·M⁻¹)`` (needs T > 0).
+    samples, seed :
+        Ensemble size; positions come from stream ``initial`` of ``seed``, velocities from
+        stream ``velocities`` (so changing one never changes the other).
+
+    An ensemble of one shared start has no entropy (S = −∞): the thermodynamics needs per-sample
+    starts such as ``x0='gibbs', v0='maxwell'`` (DESIGN.md §6.1).
     """
+    import scipy.linalg as sla
+
     N = system.n_dof
     rng = np.random.default_rng(seed_stream(seed, "initial"))
 
@@ -96,6 +126,38 @@ def initial_state(system, *, x0=None, v0=None, samples: int = 1, seed: int = 0):
             raise ValueError(f"{name} must have shape ({N},) or ({samples}, {N}) (node order × labels), got {a.shape}")
         return np.array(a, dtype=float)
 
-    x = _shape(x0, "x0") if x0 is not None else np.broadcast_to(rng.uniform(0.0, 1.0, N), (samples, N)).copy()
-    v = _shape(v0, "v0") if v0 is not None else np.zeros((samples, N))
+    def _thermal(name, what):
+        if system.kT <= 0:
+            raise ValueError(f"{name}={what!r} draws from a thermal law and needs temperature > 0")
+        return system.kT
+
+    if x0 is None:
+        x = np.broadcast_to(rng.uniform(0.0, 1.0, N), (samples, N)).copy()
+    elif isinstance(x0, str):
+        if x0 not in POSITIONS:
+            raise ValueError(f"x0 must be an array or one of {', '.join(map(repr, POSITIONS))}; got {x0!r}")
+        if x0 == "uniform":
+            x = rng.uniform(0.0, 1.0, (samples, N))
+        else:
+            kT = _thermal("x0", x0)
+            K = system.stiffness_matrix.toarray()
+            try:
+                R = sla.cholesky(K, lower=False)
+            except sla.LinAlgError:
+                raise ValueError("x0='gibbs' needs every mode pinned by a spring (K positive definite); this "
+                                 "system leaves a mode free, whose equilibrium law is flat") from None
+            mean = sla.cho_solve((R, False), system.force_offset)
+            x = mean + np.sqrt(kT) * _gaussian(rng, lambda: R, samples, N)
+    else:
+        x = _shape(x0, "x0")
+    if v0 is None or (isinstance(v0, str) and v0 == "rest"):
+        v = np.zeros((samples, N))
+    elif isinstance(v0, str):
+        if v0 not in VELOCITIES:
+            raise ValueError(f"v0 must be an array or one of {', '.join(map(repr, VELOCITIES))}; got {v0!r}")
+        kT = _thermal("v0", v0)
+        vrng = np.random.default_rng(seed_stream(seed, "velocities"))
+        v = np.sqrt(kT) * _gaussian(vrng, lambda: sla.cholesky(system.mass_matrix.toarray(), lower=False), samples, N)
+    else:
+        v = _shape(v0, "v0")
     return x, v

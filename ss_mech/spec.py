@@ -8,16 +8,24 @@
                  "temperature": 0.0, "kb": 1.0, "noise": "fdt"},
      "data": {"X": [[0.1], ...], "y": [[0.3], ...]},
      "initial": {"x": [...], "v": [...]},                               # optional, node order
-     "run": {"t_end": 0.3, "dt": 0.001, "method": "euler", "samples": 1,
-             "seed": 0, "n_out": 101},
-     "circuit": {"noise": "samples", "capacitance": 1e-12, ...}}       # optional, read by ss_circuit
+     "run": {"t_end": 0.3, "samples": 1, "seed": 0, "n_out": 101},    # shared by every backend
+     "mech": {"method": "euler", "dt": 0.001},                          # optional: torchsde only
+     "circuit": {"method": "trap", "max_step": 0.001, "noise": "samples",
+                 "capacitance": 1e-12, ...}}                            # optional: ngspice only
+
+One file runs through either backend. ``run`` is what they share; ``mech`` and ``circuit`` hold
+what only one of them reads (``ss_circuit`` validates its section when it reads it). The older
+form keeps working: ``run.method`` applies to the backend it names (``'euler'`` … to the
+mechanics, ``'trap'``/``'gear'`` to the circuit) and the other ignores it with a note
+(:attr:`Spec.notes`); ``run.dt`` is the step of both (ngspice's maximum step for the circuit)
+unless a backend section sets its own.
 
 ``u_min``/``u_max`` default to the data's box; ``initial`` defaults to seeded uniform
-positions in [0, 1) and zero velocities; ``n_out`` counts the output times including 0 and
-``t_end``; ``dt`` is the integration step (for the circuit: ngspice's maximum step) and may
-be omitted for the mechanical backend. ``circuit`` holds the circuit backend's options (noise
-mode, part values); ``ss_circuit`` validates it when it reads it. Errors name the offending key,
-e.g. ``spec: physics.friction must be >= 0, got -1``.
+positions in [0, 1) shared by every sample, at rest (``"x": "uniform" | "gibbs"`` and
+``"v": "rest" | "maxwell"`` draw per sample instead, see :func:`ss_mech.run.initial_state`);
+``n_out`` counts the output times including 0 and ``t_end``; the mechanical ``dt`` may be
+omitted (a stable one is chosen). Errors name the offending key, e.g.
+``spec: physics.friction must be >= 0, got -1``.
 
 The demo systems are specs too: :func:`example_spec` reads ``examples/specs/NAME.json``, and
 :func:`override` changes keys by dotted path (``{"physics.temperature": 0.05}``) before loading.
@@ -41,7 +49,8 @@ __all__ = ["Spec", "RunOptions", "load_spec", "spec_dict", "SpecError", "example
 #: the folder of the example specs (the demo systems)
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "specs"
 
-_TOP = {"grid", "n_labels", "physics", "data", "initial", "run", "circuit"}
+_TOP = {"grid", "n_labels", "physics", "data", "initial", "run", "mech", "circuit"}
+_MECH = {"method", "dt"}
 _PHYSICS = {"mass", "stiffness", "friction", "temperature", "kb", "noise"}
 _RUN = {"t_end", "dt", "method", "samples", "seed", "n_out"}
 
@@ -52,9 +61,11 @@ class SpecError(ValueError):
 
 @dataclass(frozen=True)
 class RunOptions:
+    """The ``run`` section: what every backend shares (``dt`` and ``method`` as written, the older form)."""
+
     t_end: float
     dt: float | None = None
-    method: str | None = None  # backend default when None (mech: 'euler', circuit: 'trap')
+    method: str | None = None  # as written; each backend resolves it (Spec.mech / Spec.circuit)
     samples: int = 1
     seed: int = 0
     n_out: int = 101
@@ -62,14 +73,20 @@ class RunOptions:
 
 @dataclass(frozen=True)
 class Spec:
-    """A parsed spec: the system, its initial state and how to run it."""
+    """A parsed spec: the system, its initial state and how to run it on each backend.
+
+    ``mech`` and ``circuit`` are the options of each backend with the older ``run.method`` /
+    ``run.dt`` resolved into them; ``notes[backend]`` says what that backend ignores and why.
+    """
 
     system: System
-    x0: np.ndarray | None
-    v0: np.ndarray | None
+    x0: np.ndarray | str | None
+    v0: np.ndarray | str | None
     run: RunOptions
     source: dict
-    circuit: dict = field(default_factory=dict)   # the circuit backend's options, as written
+    circuit: dict = field(default_factory=dict)   # the circuit backend's options (ss_circuit checks them)
+    mech: dict = field(default_factory=dict)      # {"method": ..., "dt": ...} of the mechanical backend
+    notes: dict = field(default_factory=dict)     # backend -> list of one-line notes
 
     def to_dict(self) -> dict:
         return self.source
@@ -149,8 +166,14 @@ def load_spec(spec) -> Spec:
     init = _section(spec, "initial", required=False)
     _unknown(init, {"x", "v"}, "initial")
     x0 = v0 = None
+    names = {"x": ("uniform", "gibbs"), "v": ("rest", "maxwell")}
     for key in ("x", "v"):
-        if key in init:
+        if key in init and isinstance(init[key], str):
+            if init[key] not in names[key]:
+                raise SpecError(f"spec: initial.{key} must be a list of numbers or one of "
+                                f"{', '.join(map(repr, names[key]))}; got {init[key]!r}")
+            x0, v0 = (init[key], v0) if key == "x" else (x0, init[key])
+        elif key in init:
             arr = _wrap(f"initial.{key}", lambda: np.asarray(init[key], dtype=float))
             if arr.shape[-1:] != (system.n_dof,) or arr.ndim > 2 or not np.all(np.isfinite(arr)):
                 raise SpecError(f"spec: initial.{key} must hold {system.n_dof} finite numbers "
@@ -169,8 +192,37 @@ def load_spec(spec) -> Spec:
             raise SpecError(f"spec: run.{key} has an invalid value {val!r}")
     if run.dt is not None and (isinstance(run.dt, bool) or not isinstance(run.dt, (int, float)) or run.dt <= 0):
         raise SpecError(f"spec: run.dt must be a positive number, got {run.dt!r}")
-    circuit = _section(spec, "circuit", required=False)
-    return Spec(system=system, x0=x0, v0=v0, run=run, source=spec, circuit=dict(circuit))
+    mech, circuit, notes = _backend_sections(spec, run)
+    return Spec(system=system, x0=x0, v0=v0, run=run, source=spec, circuit=circuit, mech=mech, notes=notes)
+
+
+def _backend_sections(spec: dict, run: RunOptions):
+    """The ``mech`` and ``circuit`` options with the older ``run.method``/``run.dt`` resolved into them."""
+    from .solvers import METHODS
+
+    METHOD_NAMES = tuple(METHODS)
+
+    mech = dict(_section(spec, "mech", required=False))
+    _unknown(mech, _MECH, "mech")
+    circuit = dict(_section(spec, "circuit", required=False))
+    notes = {"mech": [], "circuit": []}
+    if "method" in mech and mech["method"] not in METHOD_NAMES:
+        raise SpecError(f"spec: mech.method must be one of {', '.join(map(repr, METHOD_NAMES))}; got {mech['method']!r}")
+    if "dt" in mech and (isinstance(mech["dt"], bool) or not isinstance(mech["dt"], (int, float)) or mech["dt"] <= 0):
+        raise SpecError(f"spec: mech.dt must be a positive number, got {mech['dt']!r}")
+    if run.method is not None:
+        if not isinstance(run.method, str):
+            raise SpecError(f"spec: run.method must be a string, got {run.method!r}")
+        mine, other = ("mech", "circuit") if run.method in METHOD_NAMES else ("circuit", "mech")
+        target = mech if mine == "mech" else circuit
+        target.setdefault("method", run.method)
+        notes[other].append(f"run.method={run.method!r} is a {'mechanical' if mine == 'mech' else 'circuit'} "
+                            f"method: the {'circuit' if other == 'circuit' else 'mechanical'} backend ignores it "
+                            f"(set {other}.method to choose its own)")
+    if run.dt is not None:
+        mech.setdefault("dt", run.dt)
+        circuit.setdefault("max_step", run.dt)
+    return mech, circuit, notes
 
 
 def spec_dict(system: System, *, x0=None, v0=None, **run) -> dict:
@@ -185,7 +237,6 @@ def spec_dict(system: System, *, x0=None, v0=None, **run) -> dict:
     if init:
         d["initial"] = init
     return d
-
 
 
 def example_spec(name: str) -> dict:

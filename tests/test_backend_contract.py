@@ -112,3 +112,16 @@ def test_first_law_closes_and_converges(case):
     assert res_fine <= max(res_coarse / 3, 1e-9 * D), (res_coarse, res_fine)  # first order or better
     warm = _run(backend, options, _system(temperature=0.5), x0=[1.0, -1.0], samples=2, seed=1, dt=2.5e-4)
     assert np.abs(warm.closure()).max() < 2e-2 * np.abs(warm.dissipated[-1]).max()
+
+
+def test_named_initial_ensembles_are_drawn_alike(case):
+    """``x0='gibbs', v0='maxwell'``: one draw per sample, the same draws on every backend."""
+    from ss_mech.run import initial_state
+
+    backend, options = case
+    system = _system(temperature=0.5)
+    traj = _run(backend, options, system, samples=2, seed=4, x0="gibbs", v0="maxwell")
+    x0, v0 = initial_state(system, x0="gibbs", v0="maxwell", samples=2, seed=4)
+    np.testing.assert_array_equal(traj.x[0], x0)
+    np.testing.assert_array_equal(traj.v[0], v0)
+    assert not np.array_equal(x0[0], x0[1]) and not np.array_equal(v0[0], v0[1])

@@ -51,3 +51,46 @@ def test_cli_fit_function_and_csv(tmp_path, capsys):
     assert main(["fit", "--csv", str(csv), "--sticks", "4", "--epochs", "3", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["train_points"] == 32 and out["test_points"] == 8
+
+
+def test_one_spec_runs_on_both_backends_and_the_crosscheck(tmp_path, capsys):
+    """The older form (a mechanical method in run) runs on the circuit too, with a note; so does the crosscheck."""
+    from springsticks.compare import crosscheck
+
+    d = json.loads(json.dumps(SPEC))  # "run": {"method": "euler", "dt": 0.001, ...}
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(d))
+    ends = {}
+    for backend in ("mech", "circuit"):
+        assert main(["simulate", str(path), "--backend", backend, "--json"]) == 0
+        captured = capsys.readouterr()
+        ends[backend] = json.loads(captured.out)["x_end"]
+        assert ("circuit backend ignores it" in captured.err) == (backend == "circuit")
+    np.testing.assert_allclose(ends["circuit"], ends["mech"], atol=2e-3)  # euler at dt = 1e-3 against trap
+    assert crosscheck(str(path), modes=("deterministic",)).passed
+    # the sectioned form: each backend reads its own options, the other ignores them silently
+    d["run"] = {"t_end": 0.3, "n_out": 11}
+    d["mech"] = {"method": "srk", "dt": 0.002}
+    d["circuit"] = {"method": "trap", "max_step": 0.001}
+    path.write_text(json.dumps(d))
+    for backend in ("mech", "circuit"):
+        assert main(["simulate", str(path), "--backend", backend, "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["meta"]["method"] == {"mech": "srk", "circuit": "trap"}[backend]
+        assert out["meta"]["dt"] == pytest.approx({"mech": 0.002, "circuit": 0.001}[backend])
+
+
+@pytest.mark.parametrize("section, message", [
+    ({"mech": {"method": "trap"}}, "mech.method must be one of 'euler'"),
+    ({"mech": {"dt": -1}}, "mech.dt must be a positive number"),
+    ({"mech": {"steps": 3}}, "unknown key mech.steps"),
+    ({"circuit": {"method": "euler"}}, "circuit.method must be one of 'trap', 'gear'"),
+    ({"circuit": {"max_step": 0}}, "circuit.max_step must be a positive number"),
+])
+def test_backend_sections_are_checked_with_the_key_named(tmp_path, capsys, section, message):
+    d = json.loads(json.dumps(SPEC)) | section
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(d))
+    backend = next(iter(section))
+    assert main(["simulate", str(path), "--backend", backend]) == 2
+    assert message in capsys.readouterr().err

@@ -36,8 +36,19 @@ def test_example_specs_load_and_overrides_change_only_what_they_name():
     assert d["physics"]["temperature"] == 0.0 and warm["physics"]["temperature"] == 0.05
     assert warm["run"]["t_end"] == 4.0 and warm["run"]["dt"] == d["run"]["dt"]  # merged, not replaced
     spec = load_spec(warm)
-    assert spec.system.kT == 0.05 and spec.circuit == {"noise": "none"}
+    assert spec.system.kT == 0.05 and spec.circuit == {"noise": "none", "max_step": 0.005}  # run.dt resolved in
     with pytest.raises(SpecError, match="no example spec 'nope'"):
         example_spec("nope")
     with pytest.raises(SpecError, match="cannot set physics.mass.x"):
         override(d, {"physics.mass.x": 1})
+
+
+def test_initial_ensembles_by_name():
+    d = json.loads(json.dumps(SPEC))
+    d["physics"]["temperature"] = 0.1
+    d["initial"] = {"x": "gibbs", "v": "maxwell"}
+    spec = load_spec(d)
+    assert (spec.x0, spec.v0) == ("gibbs", "maxwell")
+    d["initial"] = {"x": "hot"}
+    with pytest.raises(SpecError, match="initial.x must be a list of numbers or one of 'uniform', 'gibbs'"):
+        load_spec(d)

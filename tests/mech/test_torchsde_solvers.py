@@ -105,3 +105,63 @@ def test_cg_mass_solver_agrees_with_dense(grid2d_system):
     b = simulate(grid2d_system, t_end=0.5, dt=1e-3, n_out=3, mass_solver="cg")
     assert b.stats["cg_iterations"] > 0
     np.testing.assert_allclose(a.x, b.x, rtol=0, atol=1e-11)
+
+
+@pytest.mark.parametrize("temperature", [0.0, 0.3])
+def test_the_end_state_does_not_depend_on_how_many_outputs_are_asked_for(grid2d_system, temperature):
+    """The step grid is fixed by t_end and dt; outputs are read on it (two labels, with and without noise)."""
+    system = grid2d_system.with_params(temperature=temperature)
+    runs = {n: simulate(system, t_end=0.25, dt=1e-3, method="euler", n_out=n, seed=3, samples=2) for n in (2, 7, 126)}
+    for n, tr in runs.items():
+        np.testing.assert_array_equal(tr.x_end, runs[2].x_end)
+        np.testing.assert_array_equal(tr.dissipated[-1], runs[2].dissipated[-1])
+        np.testing.assert_array_equal(tr.noise_work[-1], runs[2].noise_work[-1])
+        assert tr.meta["steps"] == 250 and tr.t[-1] == pytest.approx(0.25, rel=1e-15)
+    # output times are exactly steps of the grid: 7 outputs over 250 steps sit at rounded steps
+    np.testing.assert_allclose(runs[7].t, np.rint(np.arange(7) * 250 / 6) * 1e-3, rtol=1e-14)
+    np.testing.assert_allclose(runs[126].t, np.linspace(0, 0.25, 126), rtol=1e-14, atol=1e-16)
+    # the state at an output time is the state of the run at that step, whatever n_out (step 42)
+    np.testing.assert_array_equal(runs[126].x[21], runs[7].x[1])
+
+
+def test_euler_is_euler_on_the_step_grid(grid2d_system):
+    """Against Euler written out by hand (two labels, T = 0): same grid, same numbers to round-off."""
+    s = grid2d_system
+    M, K, G = (A.toarray() for A in (s.mass_matrix, s.stiffness_matrix, s.damping_matrix))
+    Minv = np.linalg.inv(M)
+    tr = simulate(s, t_end=0.25, dt=1e-3, method="euler", n_out=7, seed=2)
+    x, v = tr.x[0, 0].copy(), tr.v[0, 0].copy()
+    for _ in range(250):
+        x, v = x + 1e-3 * v, v + 1e-3 * Minv @ (s.force_offset - K @ x - G @ v)
+    np.testing.assert_allclose(tr.x_end[0], x, rtol=0, atol=1e-12 * np.abs(x).max())
+
+
+def test_a_step_that_does_not_divide_t_end_is_adjusted_down_and_reported(sine_system):
+    tr = simulate(sine_system, t_end=1.0, dt=0.003, n_out=5)
+    assert tr.meta["steps"] == 334 and tr.meta["dt"] == pytest.approx(1 / 334) and tr.meta["dt_requested"] == 0.003
+    with pytest.raises(ValueError, match="n_out=101 output times need at least 100 steps"):
+        simulate(sine_system, t_end=1.0, dt=0.05, n_out=101)
+    # a step chosen by the library also resolves the output times
+    assert simulate(sine_system, t_end=1.0, n_out=501).meta["steps"] >= 500
+
+
+def test_chunking_does_not_change_the_path(sine_system):
+    """Brownian increments are drawn per step, so memory-sized chunks of the run change nothing (srk: with its Lévy area)."""
+    hot = sine_system.with_params(temperature=0.2)
+    a = simulate(hot, t_end=0.6, dt=1e-3, method="srk", n_out=4, samples=3, seed=9)
+    b = simulate(hot, t_end=0.6, dt=1e-3, method="srk", n_out=4, samples=3, seed=9, max_chunk_bytes=3 * 10 * 8 * 7)
+    np.testing.assert_array_equal(a.x_end, b.x_end)  # the same path, bit for bit
+    # the path integrals are summed chunk by chunk: only the order of the additions differs
+    np.testing.assert_allclose(a.noise_work, b.noise_work, rtol=1e-12)
+
+
+@pytest.mark.slow
+def test_a_run_of_a_hundred_thousand_steps_works():
+    """torchsde's BrownianInterval recursed too deep beyond ~4·10⁴ steps in one call; the step grid's
+    increments have no such limit (and the one-stick machine stays in its Gibbs state)."""
+    from ss_mech import Grid
+
+    s = System(Grid((1,), (0.0,), (1.0,)), X=[[0.0], [1.0]], y=[0.3, -0.2], friction=2.0, temperature=0.5)
+    tr = simulate(s, t_end=100.0, dt=1e-3, method="euler", n_out=2, save_states=False, seed=1)
+    assert tr.stats["steps"] == 100_000 and np.all(np.isfinite(tr.x_end))
+    assert np.abs(tr.closure()[-1]).max() < 0.05 * tr.dissipated[-1].max()  # the books still close

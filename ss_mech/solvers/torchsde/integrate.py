@@ -1,8 +1,10 @@
 """Integrate a :class:`~ss_mech.system.System` with torchsde and keep the energy books.
 
-The solver steps with a fixed ``dt`` (shortened so the ``n_out`` output times fall on steps).
-Between output times, torchsde returns the state after every step; the path integrals are
-taken over those steps::
+The solver steps on a uniform grid fixed by ``t_end`` and ``dt`` alone (:func:`step_grid`); the
+``n_out`` outputs are read at steps of that grid, so asking for more or fewer outputs changes
+nothing at ``t_end``. The Brownian increments are drawn per step (:class:`StepBrownian`), so
+neither the chunking of the run nor its length changes them. torchsde returns the state after
+every step; the path integrals are taken over those steps::
 
     D += h · ½ (v_nᵀΓv_n + v_{n+1}ᵀΓv_{n+1})          friction heat (trapezoid)
     J += (v_n + ½ M⁻¹GΔW_n) · (G ΔW_n)               work of white thermal noise (Stratonovich)
@@ -28,11 +30,28 @@ from ...noise import SampledNoise
 from ...run import seed_int
 from ...system import System
 from ...trajectory import Trajectory
-from .brownian import SampledBrownian, ZeroBrownian, brownian_motion
+from .brownian import SampledBrownian, StepBrownian, ZeroBrownian
 from .sde import LangevinSDE
 from .stability import choose_step
 
-__all__ = ["integrate"]
+__all__ = ["integrate", "step_grid"]
+
+
+def step_grid(t_end: float, dt: float, n_out: int) -> tuple[int, float, np.ndarray]:
+    """The integration grid and where the outputs sit on it: ``(steps, h, output_steps)``.
+
+    The grid depends on ``t_end`` and ``dt`` only: ``steps = ⌈t_end/dt⌉`` uniform steps of
+    ``h = t_end/steps`` (``dt`` adjusted down to divide ``t_end`` evenly). Output ``i`` is read
+    at step ``round(i·steps/(n_out − 1))``, so the state and every energy at ``t_end`` are the
+    same whatever ``n_out``; the output times are exactly ``output_steps·h`` (evenly spaced
+    when ``n_out − 1`` divides ``steps``).
+    """
+    steps = max(1, math.ceil(t_end / dt - 1e-9))
+    if n_out - 1 > steps:
+        raise ValueError(f"n_out={n_out} output times need at least {n_out - 1} steps, but dt={dt:g} gives "
+                         f"{steps} over t_end={t_end:g}: use dt <= {t_end / (n_out - 1):.4g} or n_out <= {steps + 1}")
+    out = np.rint(np.arange(n_out) * (steps / (n_out - 1))).astype(int)
+    return steps, t_end / steps, out
 
 
 def _time_grid(t0: torch.Tensor, h: float, steps: int) -> torch.Tensor:
@@ -64,18 +83,18 @@ def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init:
     """
     method = solver.name
     samples, N = x_init.shape
+    dt_requested = dt
     dt, dt_max = choose_step(system, method, t_end, dt)
-    interval = t_end / (n_out - 1)
-    k = max(1, math.ceil(interval / dt - 1e-9))
-    h = interval / k
+    if dt_requested is None:
+        dt = min(dt, t_end / (n_out - 1))  # a chosen step also resolves the output times
+    steps_total, h, out_steps = step_grid(t_end, dt, n_out)
 
     sde = LangevinSDE(system, sde_type=solver.sde_type, dtype=dtype, device=device, mass_solver=mass_solver)
     if noise is not None:
         bm, source = SampledBrownian(noise, dtype=dtype, device=device), "sampled"
     elif system.thermal:
-        entropy = seed_int(seed, "brownian")
-        bm = brownian_motion(0.0, t_end + 2 * h, samples=samples, n_noise=system.noise_dim, seed=entropy,
-                             method=method, dtype=dtype, device=device)
+        bm = StepBrownian(h, samples=samples, n_noise=system.noise_dim, seed=seed_int(seed, "brownian"),
+                          levy=method == "srk", dtype=dtype, device=device)
         source = "brownian"
     else:
         bm, source = ZeroBrownian(samples, dtype=dtype, device=device), "none"
@@ -94,10 +113,10 @@ def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init:
 
     y = torch.as_tensor(np.concatenate([x_init, v_init], axis=1), dtype=dtype, device=device)
     record(0, x_init, v_init)
-    total = k * (T - 1)
-    # One sdeint call per chunk of steps (torchsde checks the SDE's contract on every call, at
-    # the price of a few extra evaluations), across output times, within the memory budget.
-    chunk = max(1, min(total, int(max_chunk_bytes // max(1, samples * 2 * N * 8))))
+    # One sdeint call per chunk of steps (torchsde checks the SDE's contract on every call, at the
+    # price of a few extra evaluations), within the memory budget: the chunks depend on the step
+    # grid and the budget, never on the output times, so neither do the results.
+    chunk = max(1, min(steps_total, int(max_chunk_bytes // max(1, samples * 2 * N * 8))))
     t_cur = torch.tensor(0.0, dtype=dtype, device=device)
     D = torch.zeros(samples, dtype=dtype, device=device)
     J = torch.zeros(samples, dtype=dtype, device=device)
@@ -105,25 +124,28 @@ def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init:
     start = time.perf_counter()
     bar = tqdm(total=T - 1, desc="simulate", unit="out", disable=not progress, leave=False)
     try:
-        while steps < total:
-            c = min(chunk, total - steps)
+        while steps < steps_total:
+            c = min(chunk, steps_total - steps)
             ts = _time_grid(t_cur, h, c)
+            if source == "brownian":
+                bm.prepare(steps, steps + c)
             with torch.no_grad():
                 ys = torchsde.sdeint(sde, y, ts, bm=bm, method=method, dt=h)
             V = ys[:, :, N:]  # (c+1, S, N)
             dD = torch.cumsum(_dissipation(sde, V, h), 0)  # after each step of the chunk
             if sde.noise_dim:
-                dJ = torch.cumsum(_noise_work(sde, bm, ts, V, white=source == "brownian"), 0)
+                dW = bm.chunk() if source == "brownian" else torch.stack([bm(ts[n], ts[n + 1]) for n in range(c)])
+                dJ = torch.cumsum(_noise_work(sde, dW, V, white=source == "brownian"), 0)
             else:
                 dJ = torch.zeros_like(dD)
-            # output times reached inside this chunk: global steps i·k in (steps, steps + c]
-            for i in range(steps // k + 1, (steps + c) // k + 1):
-                j = i * k - steps  # row of ys
+            # output times reached inside this chunk: global steps in (steps, steps + c]
+            while done < T and out_steps[done] <= steps + c:
+                j = out_steps[done] - steps  # row of ys
                 y_np = ys[j].cpu().numpy()
-                record(i, y_np[:, :N], y_np[:, N:])
-                out["dissipated"][i] = (D + dD[j - 1]).cpu().numpy()
-                out["noise_work"][i] = (J + dJ[j - 1]).cpu().numpy()
-                done = i + 1
+                record(done, y_np[:, :N], y_np[:, N:])
+                out["dissipated"][done] = (D + dD[j - 1]).cpu().numpy()
+                out["noise_work"][done] = (J + dJ[j - 1]).cpu().numpy()
+                done += 1
                 bar.update(1)
             D, J = D + dD[-1], J + dJ[-1]
             y, t_cur = ys[-1], ts[-1]
@@ -137,12 +159,13 @@ def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init:
 
     y_np = y.cpu().numpy()
     traj = Trajectory(
-        t=np.linspace(0.0, t_end, T), **out, protocol_work=np.zeros((T, samples)),
+        t=out_steps * h, **out, protocol_work=np.zeros((T, samples)),
         loss=system.loss_from_potential(out["potential"]),
         x_end=y_np[:, :N], v_end=y_np[:, N:], x=xs, v=vs, backend="mech",
         stats={"steps": steps, "n_drift": sde.n_drift, "n_diffusion": sde.n_diffusion,
                "mass_solves": sde.mass.n_solves - solves0, "cg_iterations": sde.mass.n_iterations - iters0, "wall_time": wall},
-        meta={**solver.describe(), "dt": h, "dt_max": dt_max, "t_end": t_end, "n_out": n_out, "samples": samples, "seed": seed,
+        meta={**solver.describe(), "dt": h, "dt_requested": dt_requested, "dt_max": dt_max, "steps": steps_total,
+              "t_end": t_end, "n_out": n_out, "samples": samples, "seed": seed,
               "noise_source": source, "mass_solver": sde.mass.method, "dtype": str(dtype).replace("torch.", ""),
               "interrupted": done < T, "grid": system.grid.to_dict(), "n_labels": system.n_labels,
               **system.params()})
@@ -159,8 +182,9 @@ def _dissipation(sde: LangevinSDE, V: torch.Tensor, h: float) -> torch.Tensor:
     return 0.5 * h * (p[1:] + p[:-1])
 
 
-def _noise_work(sde: LangevinSDE, bm, ts: torch.Tensor, V: torch.Tensor, *, white: bool) -> torch.Tensor:
-    """Stratonovich ``∫ v∘η dt`` over each step of a chunk, (c, S).
+def _noise_work(sde: LangevinSDE, dW: torch.Tensor, V: torch.Tensor, *, white: bool) -> torch.Tensor:
+    """Stratonovich ``∫ v∘η dt`` over each step of a chunk, (c, S), from the chunk's increments
+    ``dW`` (c, S, n_noise) — the very numbers the scheme stepped with.
 
     ``white`` (Brownian increments ΔW_n): ``J_n = (v_n + ½ δv_n)·(G ΔW_n)`` with
     ``δv_n = M⁻¹G ΔW_n`` the velocity kick of the step's own noise. Its mean is exactly the
@@ -176,7 +200,6 @@ def _noise_work(sde: LangevinSDE, bm, ts: torch.Tensor, V: torch.Tensor, *, whit
     Smooth noise (a :class:`SampledNoise`, piecewise linear): the trapezoid, second order.
     """
     c1, S, N = V.shape
-    dW = torch.stack([bm(ts[n], ts[n + 1]) for n in range(c1 - 1)])  # (c, S, n_noise)
     impulse = sde.noise_force(dW.reshape(-1, dW.shape[-1]))  # (N, c·S)
     if white:
         vmid = V[:-1].reshape(-1, N).T + 0.5 * sde.mass.solve(impulse)  # v_n + ½ M⁻¹GΔW

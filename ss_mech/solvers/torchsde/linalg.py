@@ -15,7 +15,11 @@ import warnings
 import scipy.sparse as sp
 import torch
 
-__all__ = ["to_torch_csr", "MassSolver"]
+__all__ = ["to_torch_csr", "to_torch_operator", "MassSolver", "DENSE_MAX_DOF"]
+
+#: operators of systems up to this many degrees of freedom are applied as dense tensors: at that
+#: size a dense product costs a few microseconds, a sparse CSR product tens (call overhead)
+DENSE_MAX_DOF = 256
 
 
 def to_torch_csr(A: sp.spmatrix, *, dtype=torch.float64, device="cpu") -> torch.Tensor:
@@ -26,6 +30,14 @@ def to_torch_csr(A: sp.spmatrix, *, dtype=torch.float64, device="cpu") -> torch.
         return torch.sparse_csr_tensor(
             torch.as_tensor(A.indptr, dtype=torch.int64), torch.as_tensor(A.indices, dtype=torch.int64),
             torch.as_tensor(A.data, dtype=dtype), size=A.shape, device=device, check_invariants=False)
+
+
+def to_torch_operator(A: sp.spmatrix, *, dtype=torch.float64, device="cpu") -> torch.Tensor:
+    """``A`` as the torch tensor that applies it fastest: dense up to :data:`DENSE_MAX_DOF` rows
+    and columns, sparse CSR above (nothing of size N × N is formed for a large system)."""
+    if max(A.shape) <= DENSE_MAX_DOF:
+        return torch.as_tensor(sp.csr_matrix(A).toarray(), dtype=dtype, device=device)
+    return to_torch_csr(A, dtype=dtype, device=device)
 
 
 class MassSolver:

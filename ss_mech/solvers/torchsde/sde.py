@@ -8,16 +8,19 @@ State ``y = [x, v]`` (samples × 2N). With ``F(x, v) = −K x + b − Γ v``::
 
 The diffusion does not depend on the state, so the noise is declared ``additive`` — truthfully;
 Itô and Stratonovich readings coincide and ``sde_type`` only selects which torchsde solvers
-accept the model. Nothing dense of size N × N is formed: the diffusion is applied as a
-product (``g_prod``), ``M⁻¹`` by :class:`~ss_mech.solvers.torchsde.linalg.MassSolver`, and ``f_and_g_prod``
-solves for the drift and the noise kick together (one solve, two column blocks).
+accept the model. The diffusion is applied as a product (``g_prod``), ``M⁻¹`` by
+:class:`~ss_mech.solvers.torchsde.linalg.MassSolver`, and ``f_and_g_prod`` solves for the drift
+and the noise kick together (one solve, two column blocks). Operators are dense tensors up to
+:data:`~ss_mech.solvers.torchsde.linalg.DENSE_MAX_DOF` degrees of freedom (where a sparse
+product's call overhead would dominate) and sparse CSR above: nothing of size N × N is formed
+for a large system.
 """
 from __future__ import annotations
 
 import torch
 
 from ...system import System
-from .linalg import MassSolver, to_torch_csr
+from .linalg import MassSolver, to_torch_operator
 
 __all__ = ["LangevinSDE"]
 
@@ -52,14 +55,14 @@ class LangevinSDE(torch.nn.Module):
         key = (str(dtype), str(device), mass_solver)
         self.mass = system.shared(("mass_solver",) + key,
                                   lambda: MassSolver(system.mass_matrix, method=mass_solver, **kw))
-        self.M = system.shared(("M_torch",) + key, lambda: to_torch_csr(system.mass_matrix, **kw))
-        self.Gamma = (system.shared(("Gamma_torch",) + key, lambda: to_torch_csr(system.damping_matrix, **kw))
+        self.M = system.shared(("M_torch",) + key, lambda: to_torch_operator(system.mass_matrix, **kw))
+        self.Gamma = (system.shared(("Gamma_torch",) + key, lambda: to_torch_operator(system.damping_matrix, **kw))
                       if system.friction > 0 else None)
-        self.K = to_torch_csr(system.stiffness_matrix, **kw) if system.n_points else None
+        self.K = to_torch_operator(system.stiffness_matrix, **kw) if system.n_points else None
         self.b = torch.as_tensor(system.force_offset, **kw)[:, None]
         self.noise_dim = system.noise_dim
         if system.thermal and system.noise == "fdt":
-            self.Cd_T = system.shared(("Cd_T",) + key, lambda: to_torch_csr(system.damper_levers.T.tocsr(), **kw))
+            self.Cd_T = system.shared(("Cd_T",) + key, lambda: to_torch_operator(system.damper_levers.T.tocsr(), **kw))
             self.amp = torch.as_tensor(system.noise_amplitudes(), **kw)[:, None]
         elif system.thermal:
             self.sigma = float(system.noise_amplitudes()[0])
@@ -69,9 +72,7 @@ class LangevinSDE(torch.nn.Module):
     # --- helpers on column blocks (N × S) -------------------------------------------------
     def force(self, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         """F = −K x + b − Γ v for column blocks x, v (N × S)."""
-        F = self.b.expand_as(x).clone()
-        if self.K is not None:
-            F = F - self.K @ x
+        F = self.b - self.K @ x if self.K is not None else self.b.expand_as(x).clone()
         if self.Gamma is not None:
             F = F - self.Gamma @ v
         return F
