@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import SpecError
 from .grid import Grid
 from .system import PARAM_CHECKS, System
 from .validation import positive_int
@@ -44,10 +45,6 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "specs"
 _TOP = {"grid", "n_labels", "physics", "data", "initial", "run", "circuit"}
 _PHYSICS = {"mass", "stiffness", "friction", "temperature", "kb", "noise"}
 _RUN = {"t_end", "dt", "method", "samples", "seed", "n_out"}
-
-
-class SpecError(ValueError):
-    """A spec that cannot describe an experiment; the message names the key."""
 
 
 @dataclass(frozen=True)
