@@ -7,14 +7,30 @@ other), ``reproduce`` (the paper's results) and ``bench`` (speed and memory figu
 Every subcommand's argparse lives here; the libraries it calls take keywords, never an
 argparse namespace. Nothing heavy is imported before a subcommand runs (``--help`` loads
 neither torch nor the circuit backend).
+
+Errors reach the user as one line on stderr, ``springsticks COMMAND: error: WHAT; WHAT TO DO``,
+and an exit status (:data:`EXIT_CODES`); ``--debug`` shows the traceback instead.
 """
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from pathlib import Path
 
-__all__ = ["main", "build_parser"]
+from ss_mech.errors import (EXIT_CHECK_FAILED, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_SIMULATION, InputError,
+                            SpringsSticksError)
+
+__all__ = ["main", "build_parser", "EXIT_CODES"]
+
+#: the command's exit statuses (also in ``springsticks --help``)
+EXIT_CODES = {
+    EXIT_OK: "success (every check passed)",
+    EXIT_CHECK_FAILED: "a check failed (crosscheck: a comparison outside its tolerance)",
+    EXIT_INPUT: "bad input: arguments, spec or data (the message names the key or argument)",
+    EXIT_SIMULATION: "simulator or environment failure (ngspice, a diverging run, a file that cannot be written)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C); what finished is reported",
+}
 
 
 def _dumps_json(obj) -> str:
@@ -42,13 +58,19 @@ def _simulate(args) -> int:
             print(f"  {key:<11} start {summary[key][0]: .6g}   end {summary[key][-1]: .6g}")
         print("  work:", ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                                    for k, v in traj.stats.items()))
-    return 0
+    if traj.meta.get("interrupted"):  # Ctrl-C: the library returned the output times it completed
+        print(f"springsticks simulate: interrupted; the output covers t <= {traj.t[-1]:g}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
 
 
 # ---------------------------------------------------------------------------- fit
 def _load_csv(path: str, n_labels: int):
     import numpy as np
 
+    if not Path(path).is_file():
+        raise InputError(f"--csv {path}: {'a folder, not a file' if Path(path).is_dir() else 'no such file'}; "
+                         "give the path of a CSV file")
     data = np.genfromtxt(path, delimiter=",", dtype=float)
     if data.ndim == 2 and np.all(np.isnan(data[0])):
         data = data[1:]  # header row
@@ -125,7 +147,7 @@ def _netlist(args) -> int:
 
 # ---------------------------------------------------------------------------- crosscheck / reproduce / bench
 def _crosscheck(args) -> int:
-    """Exit 0 when every check passes, 1 when one fails, 130 on Ctrl-C."""
+    """Exit 0 when every check passes, 1 when one fails, 130 on Ctrl-C (the finished modes are reported)."""
     from dataclasses import replace
 
     from .compare import MODES, CrosscheckConfig, crosscheck
@@ -139,21 +161,23 @@ def _crosscheck(args) -> int:
         print(message, file=sys.stderr, flush=True)
 
     result = crosscheck(args.spec, config=config, modes=modes, progress=args.progress, log=log)
-    if args.report:
-        from .compare.report import write_report
-        path = write_report(result, args.report)
-        log(f"report: {path}")
-    print(_dumps_json(result.to_json()) if args.json else result.table())
+    try:
+        if args.report:
+            from .compare.report import write_report
+            path = write_report(result, args.report, log=log)
+            log(f"report: {path}")
+    finally:  # the results are printed even when the report cannot be written
+        print(_dumps_json(result.to_json()) if args.json else result.table())
     if result.interrupted:
-        return 130
-    return 0 if result.passed else 1
+        return EXIT_INTERRUPTED
+    return EXIT_OK if result.passed else EXIT_CHECK_FAILED
 
 
 def _reproduce(args) -> int:
     from .reproduce import REPRODUCTIONS
 
     if args.name not in REPRODUCTIONS:
-        raise ValueError(f"unknown reproduction {args.name!r}; choose one of {', '.join(REPRODUCTIONS)}")
+        raise InputError(f"unknown reproduction {args.name!r}; choose one of {', '.join(REPRODUCTIONS)}")
     result = REPRODUCTIONS[args.name](out=Path(args.out) if args.out else None, quick=args.quick,
                                       progress=args.progress)
     if args.json:
@@ -170,11 +194,22 @@ def _bench(args) -> int:
 
 
 # ---------------------------------------------------------------------------- parser
+def _epilog() -> str:
+    width = max(len(str(code)) for code in EXIT_CODES)
+    return "exit status:\n" + "\n".join(f"  {code:<{width}}  {what}" for code, what in EXIT_CODES.items())
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="springsticks", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="springsticks", description=__doc__.split("\n\n")[0], epilog=_epilog(),
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    debug_help = "on an error, show the full traceback instead of the one-line message"
+    p.add_argument("--debug", action="store_true", help=debug_help)
+    # also accepted after the subcommand; SUPPRESS keeps a subcommand from resetting the global flag
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("simulate", help="run a JSON spec through a backend")
+    s = sub.add_parser("simulate", parents=[common], help="run a JSON spec through a backend")
     s.add_argument("spec", help="path to the spec JSON")
     s.add_argument("--backend", choices=("mech", "circuit"), default="mech")
     s.add_argument("--json", action="store_true", help="print one JSON object")
@@ -182,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--progress", action="store_true")
     s.set_defaults(func=_simulate)
 
-    f = sub.add_parser("fit", help="train a machine on a target function or a CSV file")
+    f = sub.add_parser("fit", parents=[common], help="train a machine on a target function or a CSV file")
     src = f.add_mutually_exclusive_group(required=True)
     from ss_mech.functions import FUNCTIONS
     src.add_argument("--function", choices=sorted(FUNCTIONS), help="target function")
@@ -207,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--progress", action="store_true")
     f.set_defaults(func=_fit)
 
-    n = sub.add_parser("netlist", help="write a spec's circuit as a standalone SPICE netlist")
+    n = sub.add_parser("netlist", parents=[common], help="write a spec's circuit as a standalone SPICE netlist")
     n.add_argument("spec")
     n.add_argument("-o", "--output", required=True)
     n.add_argument("--noise", choices=("samples", "trnoise", "none"),
@@ -219,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--inductance", type=float, help="henries of one stick's translation inductor (sets tau)")
     n.set_defaults(func=_netlist)
 
-    c = sub.add_parser("crosscheck", help="run both backends and compare them")
+    c = sub.add_parser("crosscheck", parents=[common], help="run both backends and compare them")
     c.add_argument("spec", nargs="?", help="spec JSON (default: the demo system)")
     c.add_argument("--quick", action="store_true", help="small ensembles, short runs (CI)")
     c.add_argument("--samples", type=int, help="ensemble size per backend (default 200; 64 with --quick)")
@@ -233,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--progress", action="store_true")
     c.set_defaults(func=_crosscheck)
 
-    r = sub.add_parser("reproduce", help="reproduce a result of the paper")
+    r = sub.add_parser("reproduce", parents=[common], help="reproduce a result of the paper")
     r.add_argument("name")
     r.add_argument("--out", help="folder for figures")
     r.add_argument("--quick", action="store_true")
@@ -241,25 +276,71 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--progress", action="store_true")
     r.set_defaults(func=_reproduce)
 
-    b = sub.add_parser("bench", help="steps/s and peak memory vs system size")
+    b = sub.add_parser("bench", parents=[common], help="steps/s and peak memory vs system size")
     b.add_argument("--quick", action="store_true")
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=_bench)
     return p
 
 
+#: what to do about an OSError, by errno
+_OS_ADVICE = {
+    errno.ENOSPC: "free some disk space or write to another folder",
+    errno.EDQUOT: "free some of your disk quota or write to another folder",
+    errno.EROFS: "the file system is read-only: write to another folder",
+    errno.EACCES: "check the permissions of that path or choose another one",
+    errno.EPERM: "check the permissions of that path or choose another one",
+    errno.ENOENT: "check the path",
+    errno.EISDIR: "give a file name, not a folder",
+    errno.ENOTDIR: "a part of that path is a file, not a folder: check the path",
+}
+
+
+#: the errno an OSError subclass stands for, when it was raised without one
+_ERRNO_OF = {FileNotFoundError: errno.ENOENT, IsADirectoryError: errno.EISDIR, NotADirectoryError: errno.ENOTDIR,
+             PermissionError: errno.EACCES}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _error_message(exc: BaseException, command: str) -> tuple[str, int]:
+    """The one-line message (after ``error: ``) and the exit status for an exception ``main`` catches."""
+    if isinstance(exc, SpringsSticksError):  # the message says what went wrong, the hint what to do
+        return _one_line(f"{exc}; {exc.hint}" if exc.hint else str(exc)), exc.exit_code
+    if isinstance(exc, OSError):
+        number = exc.errno if exc.errno is not None else _ERRNO_OF.get(type(exc))
+        advice = _OS_ADVICE.get(number, "check the path and the disk")
+        if exc.strerror:
+            what = f"{exc.filename}: {exc.strerror}" if exc.filename is not None else exc.strerror
+        else:  # e.g. numpy's FileNotFoundError("x.csv not found.")
+            what = str(exc).rstrip(".") or type(exc).__name__
+        return _one_line(f"{what}; {advice}"), EXIT_SIMULATION
+    # ValueError / TypeError from the library or its dependencies: bad input
+    text = str(exc) or type(exc).__name__
+    hint = "" if "; " in text else f"; see `springsticks {command} --help`"
+    return _one_line(text + hint), EXIT_INPUT
+
+
 def main(argv=None) -> int:
+    """Run the command; returns the exit status (see :data:`EXIT_CODES`)."""
     args = build_parser().parse_args(argv)
     if getattr(args, "progress", False) is False and sys.stderr.isatty() and args.command in ("crosscheck",):
         args.progress = True
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"springsticks {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    except (SpringsSticksError, ValueError, TypeError, OSError) as exc:
+        if args.debug:
+            raise
+        message, code = _error_message(exc, args.command)
+        print(f"springsticks {args.command}: error: {message}", file=sys.stderr)
+        return code
     except KeyboardInterrupt:
+        if args.debug:
+            raise
         print(f"springsticks {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """ngspice in shared-library mode (through PySpice): loading, running, errors, vectors.
 
-This module imports only numpy and PySpice, so a worker process that runs circuits starts in
-a fraction of a second (no torch).
+This module imports only numpy, PySpice and :mod:`ss_mech.errors` (which imports nothing), so a
+worker process that runs circuits starts in a fraction of a second (no torch).
 
 Facts it relies on (ngspice 39, PySpice 1.5, DESIGN.md §3, re-measured here):
 
@@ -28,6 +28,8 @@ import warnings
 
 import numpy as np
 
+from ss_mech.errors import SimulationError
+
 __all__ = ["NgspiceError", "NgspiceLibraryError", "NetlistRejected", "TransientFailed",
            "NgspiceWarning", "engine", "run_netlist", "INSTALL_HINT"]
 
@@ -40,20 +42,44 @@ HARMLESS = ("incomplete set of k couplings", "unsupported ngspice version", "not
             "using sparse", "warning:")
 
 
-class NgspiceError(RuntimeError):
-    """Something went wrong in ngspice; the message quotes ngspice's own words."""
+class NgspiceError(SimulationError):
+    """Something went wrong in ngspice; the message quotes ngspice's own words.
+
+    A :class:`~ss_mech.errors.SimulationError` (and so a ``RuntimeError``; the command exits
+    with status 3). The subclasses say what to do.
+    """
+
+    hint = "if the spec is as intended, please report it with the spec (ngspice's words are quoted)"
 
 
 class NgspiceLibraryError(NgspiceError, ImportError):
-    """libngspice cannot be loaded."""
+    """libngspice (or PySpice) cannot be loaded: raised on the first circuit run.
+
+    The message names the library path tried and the install command (:data:`INSTALL_HINT`).
+    """
+
+    hint = None
 
 
 class NetlistRejected(NgspiceError):
-    """ngspice refused to parse the netlist."""
+    """ngspice refused to parse the netlist (its error lines are quoted).
+
+    The netlists are generated: for a valid spec this is a bug of the netlist writer; report it
+    with the spec (``springsticks netlist SPEC -o FILE`` writes the netlist to look at).
+    """
+
+    hint = ("the netlist is generated from the spec: please report it with the spec "
+            "(`springsticks netlist SPEC -o FILE` writes it out)")
 
 
 class TransientFailed(NgspiceError):
-    """The transient analysis stopped before ``t_stop`` (e.g. "timestep too small")."""
+    """The transient analysis stopped before ``t_stop`` (e.g. "timestep too small").
+
+    Usually a stiff or diverging circuit: run again with a smaller maximum step (the spec's
+    ``run.dt``) or ``run.method = "gear"``.
+    """
+
+    hint = 'try a smaller run.dt (ngspice\'s maximum step) or run.method "gear" in the spec'
 
 
 class NgspiceWarning(UserWarning):

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import SpecError
 from .grid import Grid
 from .system import PARAM_CHECKS, System
 from .validation import positive_int
@@ -53,10 +54,6 @@ _TOP = {"grid", "n_labels", "physics", "data", "initial", "run", "mech", "circui
 _MECH = {"method", "dt"}
 _PHYSICS = {"mass", "stiffness", "friction", "temperature", "kb", "noise"}
 _RUN = {"t_end", "dt", "method", "samples", "seed", "n_out"}
-
-
-class SpecError(ValueError):
-    """A spec that cannot describe an experiment; the message names the key."""
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,19 @@
 :func:`write_report` fills a folder with ``report.md``, ``results.json`` (the ``--json``
 output), ``spec.json`` (the system, runnable again with ``springsticks crosscheck spec.json``)
 and the figures ``deterministic.png``, ``stochastic.png``, ``equipartition.png``,
-``pathwise.png`` and ``training.png`` (those of the modes that ran).
+``pathwise.png`` and ``training.png`` (those of the modes that ran), each written atomically and
+``report.md`` last.
 """
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+from ss_mech.serialize import atomic_write, completed_files, dumps_json, recording_writes
 
 from ..plotting import pyplot, save_figure
 from .checks import fmt, rel_dev
@@ -248,16 +252,38 @@ _SECTIONS = {"deterministic": _deterministic_section, "stochastic": _stochastic_
              "pathwise": _pathwise_section, "training": _training_section}
 
 
-def write_report(result, folder) -> Path:
-    """Write the report of a :class:`~springsticks.compare.checks.CrosscheckResult` into ``folder``; return ``report.md``."""
-    from ss_mech.serialize import dumps_json
+def write_report(result, folder, *, log=None) -> Path:
+    """Write the report of a :class:`~springsticks.compare.checks.CrosscheckResult` into ``folder``.
 
+    Returns the path of ``report.md``. Every file is written atomically
+    (:func:`ss_mech.serialize.atomic_write`): ``results.json`` and ``spec.json`` first, then the
+    figures, ``report.md`` last, so a ``report.md`` exists only when everything it links to does
+    (one left by an earlier run is removed first). When interrupted (Ctrl-C) or failing midway,
+    ``log`` (default: print to stderr) gets one line naming the files completed so far, and the
+    exception propagates.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    # a report.md left by an earlier run would link to the files being replaced: it goes first
+    (folder / "report.md").unlink(missing_ok=True)
+    with recording_writes() as done:
+        try:
+            return _write_report(result, folder)
+        except BaseException as exc:
+            what = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            line = f"report {folder}: {what}; complete: {completed_files(done, folder)} (no report.md)"
+            if log is None:
+                print(line, file=sys.stderr, flush=True)
+            else:
+                log(line)
+            raise
+
+
+def _write_report(result, folder: Path) -> Path:
     plt = pyplot()
     spec, system = result.spec, result.spec.system
-    (folder / "results.json").write_text(dumps_json(result.to_json()) + "\n")
-    (folder / "spec.json").write_text(json.dumps(spec.to_dict(), indent=1) + "\n")
+    atomic_write(folder / "results.json", dumps_json(result.to_json()) + "\n")
+    atomic_write(folder / "spec.json", json.dumps(spec.to_dict(), indent=1) + "\n")
 
     verdict = ("INTERRUPTED" if result.interrupted else "PASSED" if result.passed else "FAILED")
     n_fail = len(result.failures())
@@ -282,6 +308,4 @@ def write_report(result, folder) -> Path:
     for mode, section in _SECTIONS.items():
         if mode in result.runs:
             md += section(plt, result, folder) + [""]
-    path = folder / "report.md"
-    path.write_text("\n".join(md) + "\n")
-    return path
+    return atomic_write(folder / "report.md", "\n".join(md) + "\n")

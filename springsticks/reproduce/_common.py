@@ -3,8 +3,11 @@
 Every reproduction is a function ``run(*, out, quick, progress, seed) -> dict``; the
 :func:`reproduction` decorator gives each the same behaviour around its science:
 
-* ``out`` (a folder or None): created when given; figures and ``<name>.json`` go there.
-  With ``out=None`` nothing is written (the numbers are still computed and returned).
+* ``out`` (a folder or None): created when given; figures and ``<name>.json`` go there, each
+  written atomically (:func:`ss_mech.serialize.atomic_write`), the JSON last. With
+  ``out=None`` nothing is written (the numbers are still computed and returned).
+* an interruption (Ctrl-C) or a failure prints one line on stderr naming the files completed
+  in ``out`` so far, and propagates.
 * torch runs single-threaded for the duration (the systems here have at most a few
   hundred degrees of freedom, where intra-op threads cost more than they give, and the
   reproductions are meant to run on a shared two-core machine); the previous setting is
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +28,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..plotting import pyplot, save_figure
-from ss_mech.serialize import jsonable
+from ss_mech.serialize import atomic_write, completed_files, jsonable, recording_writes
 
 __all__ = ["reproduction", "pyplot", "save_figure", "label_axes", "format_table", "jsonable", "single_thread", "steps"]
 
@@ -75,14 +79,21 @@ def reproduction(name: str):
             if out is not None:
                 out.mkdir(parents=True, exist_ok=True)
             start = time.perf_counter()
-            with single_thread():
-                result = fn(out=out, quick=bool(quick), progress=bool(progress), seed=int(seed))
-            result = jsonable({"name": name, "quick": bool(quick), "seed": int(seed), **result,
-                               "runtime_s": round(time.perf_counter() - start, 2)})
-            if out is not None:
-                path = out / f"{name}{'_quick' if quick else ''}.json"
-                result["json"] = str(path)
-                path.write_text(json.dumps(result, indent=1) + "\n")
+            with recording_writes() as done:
+                try:
+                    with single_thread():
+                        result = fn(out=out, quick=bool(quick), progress=bool(progress), seed=int(seed))
+                    result = jsonable({"name": name, "quick": bool(quick), "seed": int(seed), **result,
+                                       "runtime_s": round(time.perf_counter() - start, 2)})
+                    if out is not None:
+                        path = out / f"{name}{'_quick' if quick else ''}.json"
+                        result["json"] = str(path)
+                        atomic_write(path, json.dumps(result, indent=1) + "\n")
+                except BaseException as exc:
+                    if out is not None:
+                        print(f"reproduce {name}: {'interrupted' if isinstance(exc, KeyboardInterrupt) else 'failed'}; "
+                              f"complete in {out}: {completed_files(done, out)}", file=sys.stderr, flush=True)
+                    raise
             return result
         run.reproduction_name = name
         return run

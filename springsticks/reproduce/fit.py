@@ -29,6 +29,7 @@ least-squares optimum of the same bilinear model.
 """
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ from ss_mech.grid import Grid
 from ss_mech.solvers import simulate
 from ..plotting import draw_machine_1d
 from ss_mech.regressor import SpringsSticksRegressor
+from ss_mech.serialize import atomic_write
 from ss_mech.spectrum import slowest_rate
 from ss_mech.system import System
 from ._common import format_table, label_axes, pyplot, reproduction, save_figure
@@ -124,8 +126,15 @@ def _animation_1d(r: dict, out: Path, *, t_show: float = 12.0, frames: int = 40)
         return []
 
     path = Path(out) / "fit1d_relaxation.gif"
-    FuncAnimation(fig, frame, frames=len(idx)).save(path, writer=PillowWriter(fps=10), dpi=60)
-    plt.close(fig)
+    try:
+        # matplotlib's writers want a file name: render into a scratch folder, then write the
+        # finished GIF atomically (an interrupted save leaves no partial file in ``out``)
+        with tempfile.TemporaryDirectory() as scratch:
+            draft = Path(scratch) / path.name
+            FuncAnimation(fig, frame, frames=len(idx)).save(draft, writer=PillowWriter(fps=10), dpi=60)
+            atomic_write(path, draft.read_bytes())
+    finally:
+        plt.close(fig)
     return str(path)
 
 

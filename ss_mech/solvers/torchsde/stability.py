@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...errors import UnstableStepError
 from ...spectrum import stiffest_mode
 from ...system import System
 
@@ -84,14 +85,14 @@ def choose_step(system: System, method: str, horizon: float, dt: float | None = 
     dt_max = max_stable_step(method, w2, system.friction, horizon)
     if dt is None:
         if dt_max == 0.0:
-            raise ValueError(f"no stable step exists for method {method!r} over t_end={horizon}")
+            raise UnstableStepError(f"no stable step exists for method {method!r} over t_end={horizon}")
         g = system.friction
         rate = max(abs(-g / 2 - np.sqrt(complex(g * g / 4 - w2))), np.sqrt(w2), 1e-300)
         return min(0.5 * dt_max, 0.1 / rate, horizon), dt_max
     if not dt > 0:
         raise ValueError(f"dt must be > 0, got {dt!r}")
     if dt > dt_max:
-        raise ValueError(
+        raise UnstableStepError(
             f"dt={dt:g} is unstable for method {method!r}: the stiffest mode (ω_max={np.sqrt(w2):.4g}, "
             f"friction γ={system.friction:g}) grows by more than {GROWTH_LIMIT:.0%} over t_end={horizon:g}. "
             f"Use dt <= {dt_max:.4g} (e.g. dt={0.5 * dt_max:.3g}), or omit dt to have one chosen.")
