@@ -94,6 +94,6 @@ def choose_step(system: System, method: str, horizon: float, dt: float | None = 
     if dt > dt_max:
         raise UnstableStepError(
             f"dt={dt:g} is unstable for method {method!r}: the stiffest mode (ω_max={np.sqrt(w2):.4g}, "
-            f"friction γ={system.friction:g}) grows by more than {GROWTH_LIMIT:.0%} over t_end={horizon:g}. "
+            f"friction γ={system.friction:g}) grows by more than {GROWTH_LIMIT:.1%} over t_end={horizon:g}. "
             f"Use dt <= {dt_max:.4g} (e.g. dt={0.5 * dt_max:.3g}), or omit dt to have one chosen.")
     return float(dt), dt_max
