@@ -73,7 +73,10 @@ class ElementGroup:
     def matrix(self) -> sp.csr_matrix:
         """``Σ_e value_e c_e c_eᵀ`` (N × N, sparse)."""
         C = self.levers
-        return (C.T @ sp.diags(self.values) @ C).tocsr()
+        v = self.values
+        if v.size and np.all(v == v[0]):  # one value for the whole group (every data spring): one product
+            return (float(v[0]) * (C.T @ C)).tocsr()
+        return (C.T @ sp.diags(v) @ C).tocsr()
 
     def describe(self, i: int) -> str:
         """One line saying which stick, node or data point element ``i`` stands for."""
@@ -100,8 +103,11 @@ class ElementList:
 
     def matrix(self, kind: str) -> sp.csr_matrix:
         """Sum of the groups' matrices of one kind: M (inertia), Γ (damper) or K (spring)."""
-        total = sp.csr_matrix((self.n_dof, self.n_dof))
-        for g in self.of_kind(kind):
+        groups = self.of_kind(kind)
+        if not groups:
+            return sp.csr_matrix((self.n_dof, self.n_dof))
+        total = groups[0].matrix()
+        for g in groups[1:]:
             total = total + g.matrix()
         return total.tocsr()
 

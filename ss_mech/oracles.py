@@ -25,21 +25,21 @@ from .run import initial_state
 from .system import System
 from .trajectory import Trajectory
 
-__all__ = ["drift_matrix", "diffusion_matrix", "exact_deterministic", "ou_moments",
-           "ensemble_energies", "stationary_covariance", "least_squares"]
+__all__ = ["drift_matrix", "diffusion_matrix", "propagator", "noise_covariance", "exact_deterministic",
+           "ou_moments", "ensemble_energies", "stationary_covariance", "least_squares"]
 
 
 def drift_matrix(system: System) -> tuple[np.ndarray, np.ndarray]:
     """``A`` (2N × 2N) and ``c`` (2N,) of ``ẏ = A y + c`` (dense)."""
     N = system.n_dof
-    M = system.mass_matrix.toarray()
-    Minv_K = sla.solve(M, system.stiffness_matrix.toarray(), assume_a="pos")
-    Minv_G = sla.solve(M, system.damping_matrix.toarray(), assume_a="pos")
+    # M⁻¹ and M⁻¹Γ depend on the sticks alone: computed once per machine, shared by its spring sets
+    Minv = system.shared("M_inv_dense", lambda: sla.inv(system.mass_matrix.toarray()))
+    Minv_G = system.shared("M_inv_Gamma_dense", lambda: Minv @ system.damping_matrix.toarray())
     A = np.zeros((2 * N, 2 * N))
     A[:N, N:] = np.eye(N)
-    A[N:, :N] = -Minv_K
+    A[N:, :N] = -(system.stiffness_matrix @ Minv.T).T  # M⁻¹K with K sparse (M⁻¹ symmetric)
     A[N:, N:] = -Minv_G
-    c = np.concatenate([np.zeros(N), sla.solve(M, system.force_offset, assume_a="pos")])
+    c = np.concatenate([np.zeros(N), Minv @ system.force_offset])
     return A, c
 
 
@@ -66,6 +66,38 @@ def _propagator(A: np.ndarray, c: np.ndarray, dt: float) -> tuple[np.ndarray, np
     aug[:n, n] = c
     E = sla.expm(aug * dt)
     return E[:n, :n], E[:n, n]
+
+
+def _van_loan(A: np.ndarray, Q: np.ndarray, t: float) -> np.ndarray:
+    """``Σ(t) = ∫_0^t e^{As} Q e^{Aᵀs} ds`` from ``exp([[−A, Q], [0, Aᵀ]] t)`` (Van Loan, 1978)."""
+    n = A.shape[0]
+    H = np.zeros((2 * n, 2 * n))
+    H[:n, :n] = -A
+    H[:n, n:] = Q
+    H[n:, n:] = A.T
+    E = sla.expm(H * t)
+    cov = E[n:, n:].T @ E[:n, n:]
+    return 0.5 * (cov + cov.T)
+
+
+def propagator(system: System, dt: float) -> tuple[np.ndarray, np.ndarray]:
+    """One interval ``dt`` of the exact linear dynamics: ``y(t+dt) = Φ y(t) + φ`` (+ noise).
+
+    Cached on the system (its springs fix A and c), so every interval and every batch of equal
+    length reuses one exponential.
+    """
+    def build():
+        A, c = drift_matrix(system)
+        return _propagator(A, c, dt)
+    return system.cached(("propagator", float(dt)), build)
+
+
+def noise_covariance(system: System, dt: float) -> np.ndarray:
+    """The covariance the bath adds over one interval ``dt`` (2N × 2N, Van Loan; cached)."""
+    def build():
+        A, _ = drift_matrix(system)
+        return _van_loan(A, diffusion_matrix(system), dt)
+    return system.cached(("noise_covariance", float(dt)), build)
 
 
 def exact_deterministic(system: System, *, t_end: float, n_out: int = 101, x0=None, v0=None,
@@ -100,18 +132,9 @@ def ou_moments(system: System, t: float, *, x0, v0) -> tuple[np.ndarray, np.ndar
     Van Loan: ``exp([[−A, Q], [0, Aᵀ]] t)`` gives ``Σ(t) = ∫_0^t e^{As} Q e^{Aᵀs} ds``.
     """
     A, c = drift_matrix(system)
-    Q = diffusion_matrix(system)
-    n = A.shape[0]
     Phi, phi = _propagator(A, c, t)
     mean = Phi @ np.concatenate([np.asarray(x0, float), np.asarray(v0, float)]) + phi
-    H = np.zeros((2 * n, 2 * n))
-    H[:n, :n] = -A
-    H[:n, n:] = Q
-    H[n:, n:] = A.T
-    E = sla.expm(H * t)
-    F22 = E[n:, n:]
-    cov = F22.T @ E[:n, n:]
-    return mean, 0.5 * (cov + cov.T)
+    return mean, _van_loan(A, diffusion_matrix(system), t)
 
 
 def ensemble_energies(system: System, ts, *, x0, v0) -> dict:

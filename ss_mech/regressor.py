@@ -129,7 +129,9 @@ class SpringsSticksRegressor:
         Mini-batch size and passes over the data (the paper: 16, 10).
     dt : float, optional
         Integration step (chosen from the stability limit when omitted).
-    method : {'euler', 'srk', 'heun', 'midpoint'}
+    method : {'auto', 'exact', 'euler', 'srk', 'heun', 'midpoint'}
+        ``'auto'``: the exact solver at T = 0 for a small machine, Euler–Maruyama otherwise
+        (:func:`ss_mech.solvers.resolve_method`).
     u_min, u_max : sequence of float, optional
         The grid's box (default: the training data's bounding box; a constant feature gets
         the box [value, value + 1]). Inputs outside the box at predict time are clamped onto it
@@ -187,7 +189,7 @@ class SpringsSticksRegressor:
 
     def __init__(self, n_sticks=4, *, mass: float = 1.0, stiffness: float = 1.0, friction: float = 10.0,
                  temperature: float = 0.0, kb: float = 1.0, noise: str = "fdt", time_per_batch: float = 0.1,
-                 batch_size: int = 16, epochs: int = 10, dt: float | None = None, method: str = "euler",
+                 batch_size: int = 16, epochs: int = 10, dt: float | None = None, method: str = "auto",
                  u_min=None, u_max=None, shuffle: bool = True, seed: int = 0, progress: bool = False):
         self.n_sticks = n_sticks
         self.mass = mass

@@ -197,7 +197,7 @@ def _backend_sections(spec: dict, run: RunOptions):
     """The ``mech`` and ``circuit`` options with the older ``run.method``/``run.dt`` resolved into them."""
     from .solvers import METHODS
 
-    METHOD_NAMES = tuple(METHODS)
+    METHOD_NAMES = tuple(METHODS) + ("auto",)
 
     mech = dict(_section(spec, "mech", required=False))
     _unknown(mech, _MECH, "mech")

@@ -72,7 +72,7 @@ def _mse(system: System, x: np.ndarray, X, y) -> float:
 
 
 def train(system: System, X, y, *, batch_size: int = 16, epochs: int = 10, time_per_batch: float = 0.1,
-          dt: float | None = None, method: str = "euler", x0=None, v0=None, samples: int = 1, seed: int = 0,
+          dt: float | None = None, method: str = "auto", x0=None, v0=None, samples: int = 1, seed: int = 0,
           shuffle: bool = True, n_out_per_batch: int = 2, eval_set=None, progress: bool = False,
           integrator: Callable[..., Trajectory] = simulate, **integrator_options) -> TrainingResult:
     """Train ``system`` (its sticks; any attached springs are ignored) on ``(X, y)``.
@@ -87,7 +87,8 @@ def train(system: System, X, y, *, batch_size: int = 16, epochs: int = 10, time_
         Points per mini-batch, passes over the data.
     time_per_batch : float
         How long each batch's springs pull (time units).
-    dt, method : integration step and method, passed to ``integrator``.
+    dt, method : integration step and method, passed to ``integrator`` (``'auto'``: the exact
+        solver at T = 0 for a small machine, Euler–Maruyama otherwise).
     x0, v0 : initial state (default: seeded uniform heights in [0, 1), at rest).
     samples : int
         Independent noise realisations trained together.

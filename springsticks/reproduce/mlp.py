@@ -40,6 +40,7 @@ with like.
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -172,15 +173,22 @@ def compare_one(name: str, *, seed: int = 0, epochs: int = 10, data=None, script
     formula, f = FUNCTIONS[name]
     X, X_test, eps, eps_test = data if data is not None else make_data(seed)
     y, y_test = f(X) + 0.01 * eps, f(X_test) + 0.01 * eps_test
+    t0 = time.perf_counter()
     ss = train_springs_sticks(X, y, X_test, y_test, epochs=epochs, seed=seed)
+    timing = {"ss_train_s": time.perf_counter() - t0}
     out = {"formula": formula, "ss": {k: ss[k] for k in ("train", "test", "paper_train", "paper_test")},
            "ls": {"train": ss["ls"][0], "test": ss["ls"][1]}}
+    t0 = time.perf_counter()
     for model in ("mlp", "mlp_frozen"):
         net = make_mlp(frozen_biases=model == "mlp_frozen", seed=seed)
         out[model] = train_mlp(net, X, y, X_test, y_test, ss["batches"], epochs=epochs)
+    timing["mlp_train_s"] = time.perf_counter() - t0
     if script_settings:
+        t0 = time.perf_counter()
         alt = train_springs_sticks(X, y, X_test, y_test, epochs=epochs, seed=seed, friction=20.0, time_per_batch=1.0)
         out["ss_script"] = {k: alt[k] for k in ("train", "test", "paper_train", "paper_test")}
+        timing["ss_script_train_s"] = time.perf_counter() - t0
+    out["timing"] = timing
     return out
 
 
@@ -247,6 +255,7 @@ def run(*, out: Path | None, quick: bool, progress: bool, seed: int) -> dict:
     ``quick``: two functions (sin x + cos y, x·y), 10 epochs as in the full run, and without the
     extra run at the authors' script settings.
     """
+    start = time.perf_counter()
     names = ["sin_cos", "xy"] if quick else list(FUNCTIONS)
     epochs = 10
     data = make_data(seed)
@@ -254,6 +263,9 @@ def run(*, out: Path | None, quick: bool, progress: bool, seed: int) -> dict:
                for name in steps(names, desc="mlp", progress=progress)}
     t1, rows1, t2, rows2 = _tables(results, epochs)
     figure = _figure(results, epochs, out) if out is not None else None
+    timing = {key: sum(r["timing"].get(key, 0.0) for r in results.values())
+              for key in ("ss_train_s", "mlp_train_s", "ss_script_train_s")}
+    timing["total_s"] = time.perf_counter() - start
     return {"epochs": epochs, "functions": results, "paper_epoch10": PAPER_EPOCH10,
             "table": t1 + "\n\n" + t2, "table_rows": {"ours": rows1, "paper_metric": rows2},
-            "figures": [figure] if figure else []}
+            "figures": [figure] if figure else [], "timing": timing}

@@ -6,7 +6,9 @@ that states its strong order, the noise it integrates and the series it provides
 arguments every solver shares, once, with errors that name the argument, and hands them on.
 
 Registered now: the torchsde schemes ``euler``, ``srk``, ``heun``, ``midpoint``
-(:mod:`ss_mech.solvers.torchsde`).
+(:mod:`ss_mech.solvers.torchsde`) and ``exact`` (:mod:`ss_mech.solvers.exact`: the matrix
+exponential of the linear dynamics, any step, dense). ``method='auto'`` picks ``exact`` for a
+small noiseless system and ``euler`` otherwise (:func:`resolve_method`).
 """
 from __future__ import annotations
 
@@ -15,18 +17,32 @@ from ..run import check_noise_signal, check_run, initial_state
 from ..system import System
 from ..trajectory import Trajectory
 from .base import NOISE_KINDS, SERIES, Solver
+from .exact import EXACT_MAX_DOF, ExactSolver
 from .torchsde import SOLVERS as _TORCHSDE
 
-__all__ = ["METHODS", "Solver", "simulate", "get_solver", "NOISE_KINDS", "SERIES"]
+__all__ = ["METHODS", "Solver", "simulate", "get_solver", "resolve_method", "NOISE_KINDS", "SERIES",
+           "AUTO_EXACT_MAX_DOF"]
 
 #: method name → solver
-METHODS: dict[str, Solver] = {**_TORCHSDE}
+METHODS: dict[str, Solver] = {**_TORCHSDE, "exact": ExactSolver()}
+
+#: ``method='auto'`` takes the exact solver for a system at T = 0 up to this many degrees of freedom
+#: (above it one dense exponential per spring set costs more than stepping; ``springsticks bench``)
+AUTO_EXACT_MAX_DOF = 100
+
+
+def resolve_method(system: System, method: str) -> str:
+    """``'auto'`` → ``'exact'`` for a noiseless system of at most :data:`AUTO_EXACT_MAX_DOF` degrees
+    of freedom, ``'euler'`` otherwise; any other name is returned as it is."""
+    if method != "auto":
+        return method
+    return "exact" if not system.thermal and system.n_dof <= AUTO_EXACT_MAX_DOF else "euler"
 
 
 def get_solver(method: str) -> Solver:
     """The registered solver called ``method`` (ValueError naming the valid ones otherwise)."""
     if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
+        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))} or 'auto'; got {method!r}")
     return METHODS[method]
 
 
@@ -46,8 +62,9 @@ def simulate(system: System, *, t_end: float, dt: float | None = None, method: s
         step when too large); chosen as half the limit when omitted. Shortened so that
         every output time falls on a step.
     method : str
-        A solver of :data:`METHODS` (``'euler'``, ``'srk'``, ``'heun'``, ``'midpoint'``; their
-        orders are in :mod:`ss_mech.solvers.torchsde`).
+        A solver of :data:`METHODS` (``'euler'``, ``'srk'``, ``'heun'``, ``'midpoint'``, their
+        orders in :mod:`ss_mech.solvers.torchsde`; ``'exact'``), or ``'auto'``
+        (:func:`resolve_method`).
     x0, v0 : array-like, optional
         Initial state, (N,) or (samples, N); see :func:`ss_mech.run.initial_state`.
     samples : int
@@ -72,7 +89,7 @@ def simulate(system: System, *, t_end: float, dt: float | None = None, method: s
         ``backend='mech'``; ``meta`` says which solver made it and with what step.
     """
     t_end, n_out, samples = check_run(t_end, n_out, samples)
-    solver = get_solver(method)
+    solver = get_solver(resolve_method(system, method))
     kind = "sampled" if noise is not None else "white" if system.thermal else "none"
     if noise is not None:
         check_noise_signal(noise, system, samples=samples, t_end=t_end)

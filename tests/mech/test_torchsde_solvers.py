@@ -165,3 +165,103 @@ def test_a_run_of_a_hundred_thousand_steps_works():
     tr = simulate(s, t_end=100.0, dt=1e-3, method="euler", n_out=2, save_states=False, seed=1)
     assert tr.stats["steps"] == 100_000 and np.all(np.isfinite(tr.x_end))
     assert np.abs(tr.closure()[-1]).max() < 0.05 * tr.dissipated[-1].max()  # the books still close
+
+
+# ------------------------------------------------------------------ the exact solver
+def test_exact_solver_matches_a_fine_srk_run(grid2d_system):
+    """srk converges onto the exact solver at second order (T = 0, two labels): x to 1e-8 relative."""
+    ex = simulate(grid2d_system, t_end=1.0, method="exact", n_out=5, seed=4)
+    errs = []
+    for dt in (2e-4, 1e-4):
+        fine = simulate(grid2d_system, t_end=1.0, dt=dt, method="srk", n_out=5, seed=4)
+        errs.append((np.abs(ex.x - fine.x).max() / np.abs(ex.x).max(),
+                     np.abs(ex.dissipated - fine.dissipated).max() / ex.dissipated[-1, 0]))
+    assert errs[1][0] < 1e-8
+    for a, b in zip(*errs):
+        assert a / b == pytest.approx(4.0, rel=0.15)  # the whole gap is srk's dt² error
+    assert np.abs(ex.closure()).max() < 1e-12 * ex.dissipated[-1, 0]
+
+
+def test_exact_solver_on_a_non_normal_underdamped_machine_with_a_singular_K():
+    """A is not normal (M non-diagonal, K singular, ω > γ/2): only the matrix exponential is exact
+    here; diagonalising the symmetric part of A would not be. Oracle: the two-step composition."""
+    from ss_mech import Grid
+
+    s = System(Grid((3,), (0.0,), (1.0,)), X=[[0.1], [0.2]], y=[1.0, -1.0], stiffness=40.0, friction=0.5)
+    assert np.linalg.matrix_rank(s.stiffness_matrix.toarray()) < s.n_dof
+    A = np.block([[np.zeros((4, 4)), np.eye(4)],
+                  [-np.linalg.solve(s.mass_matrix.toarray(), s.stiffness_matrix.toarray()), -0.5 * np.eye(4)]])
+    assert np.abs(A @ A.T - A.T @ A).max() > 1  # non-normal
+    x0 = np.array([0.3, -0.2, 0.5, 0.1])
+    one = simulate(s, t_end=1.0, method="exact", n_out=2, x0=x0)
+    many = simulate(s, t_end=1.0, method="exact", n_out=41, x0=x0)
+    np.testing.assert_allclose(one.x_end, many.x_end, rtol=0, atol=1e-11)
+    errs = [np.abs(one.x_end - simulate(s, t_end=1.0, dt=dt, method="srk", n_out=2, x0=x0).x_end).max()
+            for dt in (4e-4, 2e-4)]
+    # srk closes in on it at second order: the gap is srk's error alone (1.1e-6 relative at dt = 2e-4)
+    assert errs[1] < 2e-6 * np.abs(one.x_end).max() and errs[0] / errs[1] == pytest.approx(4.0, rel=0.15)
+    # the free node drifts at the velocity it is given, forever (no spring, friction only)
+    free = simulate(s, t_end=50.0, method="exact", n_out=2, x0=x0, v0=[0, 0, 0, 1.0])
+    assert free.x_end[0, 3] > x0[3] + 0.5
+
+
+def test_exact_solver_samples_the_ornstein_uhlenbeck_law(sine_system):
+    """Ensemble mean and covariance of (x, v) at t within their standard errors of the exact moments."""
+    from ss_mech.oracles import ou_moments
+
+    hot = sine_system.with_params(temperature=0.2)
+    n, x0 = 4000, np.linspace(0.0, 1.0, 5)
+    tr = simulate(hot, t_end=0.7, method="exact", n_out=8, x0=x0, samples=n, seed=3)
+    mean, cov = ou_moments(hot, 0.7, x0=x0, v0=np.zeros(5))
+    Y = np.concatenate([tr.x_end, tr.v_end], axis=1)
+    d = np.diag(cov)
+    assert np.all(np.abs(Y.mean(0) - mean) < 4 * np.sqrt(d / n))
+    se = np.sqrt((np.outer(d, d) + cov ** 2) / n)
+    assert np.all(np.abs(np.cov(Y.T) - cov) < 4.5 * se)
+    # per path: the first law; ensemble: the bath's mean work
+    assert np.abs(tr.closure()).max() < 1e-12 * np.abs(tr.energy).max()
+    assert tr.meta["ensemble_mean_only"] == ["dissipated", "noise_work"]
+    np.testing.assert_allclose(tr.noise_work[-1], hot.n_dof * hot.friction * hot.kT * 0.7, rtol=1e-12)
+
+
+def test_auto_takes_the_exact_solver_for_a_small_cold_machine(sine_system):
+    assert simulate(sine_system, t_end=0.5, method="auto", n_out=3).meta["method"] == "exact"
+    assert simulate(sine_system.with_params(temperature=0.1), t_end=0.5, method="auto", n_out=3).meta["method"] == "euler"
+    with pytest.raises(ValueError, match="cannot integrate sampled noise"):
+        hot = sine_system.with_params(temperature=0.1)
+        simulate(hot, t_end=0.5, method="exact", noise=SampledNoise.draw(t_end=0.5, dt_noise=0.01, samples=1,
+                                                                           n_noise=hot.noise_dim, seed=0))
+
+
+@pytest.mark.parametrize("shape, labels", [((600,), 1), ((300,), 2), ((20, 15), 2)])
+def test_direct_mass_solve_agrees_with_cg_and_dense(shape, labels):
+    """pttrf/pttrs (1-D, tridiagonal) and a sparse LU (2-D) on M = M_nodes ⊗ I_m: residual ≈ round-off."""
+    import torch
+
+    from ss_mech import Grid
+    from ss_mech.solvers.torchsde.linalg import MassSolver
+
+    system = System(Grid(shape, (0.0,) * len(shape), (1.0,) * len(shape)), n_labels=labels)
+    M = system.mass_matrix
+    B = torch.as_tensor(np.random.default_rng(0).standard_normal((system.n_dof, 3)))
+    direct = MassSolver(M, method="direct", n_labels=labels)
+    X = direct.solve(B)
+    assert direct.method == "direct" and direct._tri == (len(shape) == 1)
+    res = np.abs(M @ X.numpy() - B.numpy()).max() / np.abs(B.numpy()).max()
+    assert res < 1e-12
+    np.testing.assert_allclose(X.numpy(), MassSolver(M, method="cg").solve(B).numpy(), rtol=0, atol=1e-9)
+    assert MassSolver(M, n_labels=labels).method == ("direct" if system.n_dof > 512 else "dense")
+
+
+def test_thread_policy_small_problems_single_threaded_env_overrides(monkeypatch):
+    from ss_mech.solvers.threads import ENV, SMALL_DOF, thread_count
+
+    monkeypatch.delenv(ENV, raising=False)
+    assert thread_count(100) == 1 and thread_count(SMALL_DOF) is None
+    monkeypatch.setenv(ENV, "3")
+    assert thread_count(100) == 3 == thread_count(10 ** 6)
+    monkeypatch.setenv(ENV, "0")
+    assert thread_count(100) is None
+    monkeypatch.setenv(ENV, "many")
+    with pytest.raises(ValueError, match="SPRINGSTICKS_THREADS must be an integer"):
+        thread_count(100)

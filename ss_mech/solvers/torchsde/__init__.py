@@ -42,10 +42,12 @@ class TorchsdeSolver(Solver):
         self.noise = noise
 
     def simulate(self, system, *, t_end, dt, x0, v0, samples, seed, n_out, noise, progress, **options):
+        from ..threads import solver_threads
         from .integrate import integrate
 
-        return integrate(self, system, t_end=t_end, dt=dt, x_init=x0, v_init=v0, seed=seed, n_out=n_out,
-                         noise=noise, progress=progress, **options)
+        with solver_threads(system.n_dof):
+            return integrate(self, system, t_end=t_end, dt=dt, x_init=x0, v_init=v0, seed=seed, n_out=n_out,
+                             noise=noise, progress=progress, **options)
 
 
 SOLVERS = {

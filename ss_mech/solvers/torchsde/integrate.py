@@ -76,7 +76,7 @@ def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init:
     dtype, device : torch dtype and device (float64 for physics checks).
     save_states : bool
         Keep x and v at every output time (memory T × samples × N).
-    mass_solver : {'auto', 'cg', 'dense'}
+    mass_solver : {'auto', 'direct', 'dense', 'cg'}
         How ``M⁻¹`` is applied (:class:`~ss_mech.solvers.torchsde.linalg.MassSolver`).
     max_chunk_bytes : int
         Memory for the per-step states torchsde returns between output times.

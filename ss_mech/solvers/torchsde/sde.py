@@ -34,7 +34,7 @@ class LangevinSDE(torch.nn.Module):
     sde_type : {'ito', 'stratonovich'}
         Which solver family may integrate it (the SDE is the same for additive noise).
     dtype, device : torch dtype and device of the state.
-    mass_solver : {'auto', 'cg', 'dense'}
+    mass_solver : {'auto', 'direct', 'dense', 'cg'}
         How ``M⁻¹`` is applied (see :class:`~ss_mech.solvers.torchsde.linalg.MassSolver`).
 
     Attributes
@@ -54,7 +54,7 @@ class LangevinSDE(torch.nn.Module):
         kw = dict(dtype=dtype, device=device)
         key = (str(dtype), str(device), mass_solver)
         self.mass = system.shared(("mass_solver",) + key,
-                                  lambda: MassSolver(system.mass_matrix, method=mass_solver, **kw))
+                                  lambda: MassSolver(system.mass_matrix, method=mass_solver, n_labels=system.n_labels, **kw))
         self.M = system.shared(("M_torch",) + key, lambda: to_torch_operator(system.mass_matrix, **kw))
         self.Gamma = (system.shared(("Gamma_torch",) + key, lambda: to_torch_operator(system.damping_matrix, **kw))
                       if system.friction > 0 else None)
