@@ -13,7 +13,8 @@ Where things live:
 * :mod:`ss_mech.spec`        JSON experiment specs shared with the circuit backend
 * :mod:`ss_mech.solvers`     the solver registry (``METHODS``) and ``simulate``; torchsde schemes
 * :mod:`ss_mech.oracles`     exact oracles: linear solution, OU moments, Gibbs, least squares
-* :mod:`ss_mech.thermo`      thermodynamics of learning (free energies)
+* :mod:`ss_mech.thermo`      thermodynamics of learning: exact Gaussian ledger along a protocol,
+                             learning threshold, free energies (analytic; Jarzynski/BAR via pymbar)
 * :mod:`ss_mech.training`    mini-batch protocol (springs switched batch by batch)
 * :mod:`ss_mech.regressor`   scikit-learn-style ``SpringsSticksRegressor``
 

@@ -8,6 +8,7 @@ With ``y = [x, v]`` the dynamics is the linear (Ornstein–Uhlenbeck) SDE::
 small systems (N up to a few hundred): it is the yardstick, not the workhorse.
 
 * :func:`exact_deterministic` — the T = 0 solution ``y(t) = e^{At} y0 + ∫ e^{As} c ds``.
+* :func:`ou_propagator` — the exact map of mean and covariance over a time t (Φ, φ, Σ_n; cached).
 * :func:`ou_moments` — mean and covariance of ``y(t)`` (Van Loan's block exponential).
 * :func:`ensemble_energies` — exact ensemble means of the loss and of every energy ledger.
 * :func:`stationary_covariance` — the long-time covariance (continuous Lyapunov equation):
@@ -25,8 +26,8 @@ from .run import initial_state
 from .system import System
 from .trajectory import Trajectory
 
-__all__ = ["drift_matrix", "diffusion_matrix", "propagator", "noise_covariance", "exact_deterministic",
-           "ou_moments", "ensemble_energies", "stationary_covariance", "least_squares"]
+__all__ = ["drift_matrix", "diffusion_matrix", "exact_deterministic", "ou_propagator", "ou_moments",
+           "ensemble_energies", "stationary_covariance", "least_squares"]
 
 
 def drift_matrix(system: System) -> tuple[np.ndarray, np.ndarray]:
@@ -68,38 +69,6 @@ def _propagator(A: np.ndarray, c: np.ndarray, dt: float) -> tuple[np.ndarray, np
     return E[:n, :n], E[:n, n]
 
 
-def _van_loan(A: np.ndarray, Q: np.ndarray, t: float) -> np.ndarray:
-    """``Σ(t) = ∫_0^t e^{As} Q e^{Aᵀs} ds`` from ``exp([[−A, Q], [0, Aᵀ]] t)`` (Van Loan, 1978)."""
-    n = A.shape[0]
-    H = np.zeros((2 * n, 2 * n))
-    H[:n, :n] = -A
-    H[:n, n:] = Q
-    H[n:, n:] = A.T
-    E = sla.expm(H * t)
-    cov = E[n:, n:].T @ E[:n, n:]
-    return 0.5 * (cov + cov.T)
-
-
-def propagator(system: System, dt: float) -> tuple[np.ndarray, np.ndarray]:
-    """One interval ``dt`` of the exact linear dynamics: ``y(t+dt) = Φ y(t) + φ`` (+ noise).
-
-    Cached on the system (its springs fix A and c), so every interval and every batch of equal
-    length reuses one exponential.
-    """
-    def build():
-        A, c = drift_matrix(system)
-        return _propagator(A, c, dt)
-    return system.cached(("propagator", float(dt)), build)
-
-
-def noise_covariance(system: System, dt: float) -> np.ndarray:
-    """The covariance the bath adds over one interval ``dt`` (2N × 2N, Van Loan; cached)."""
-    def build():
-        A, _ = drift_matrix(system)
-        return _van_loan(A, diffusion_matrix(system), dt)
-    return system.cached(("noise_covariance", float(dt)), build)
-
-
 def exact_deterministic(system: System, *, t_end: float, n_out: int = 101, x0=None, v0=None,
                         seed: int = 0) -> Trajectory:
     """The exact T = 0 trajectory at ``n_out`` evenly spaced times (backend ``'exact'``).
@@ -126,15 +95,61 @@ def exact_deterministic(system: System, *, t_end: float, n_out: int = 101, x0=No
                       meta={"method": "matrix exponential", "t_end": t_end, "n_out": n_out, **system.params()})
 
 
+def ou_propagator(system: System, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The exact one-step map of the state over a time ``t`` ≥ 0: ``y(t) = Φ y(0) + φ + noise``.
+
+    * ``Φ = e^{At}`` (2N × 2N) and ``φ = ∫_0^t e^{As} c ds`` (2N,) from one augmented exponential
+      ``exp([[A, c], [0, 0]] t)``;
+    * ``Σ_n = ∫_0^t e^{As} B Bᵀ e^{Aᵀs} ds`` (2N × 2N), the covariance the noise adds, from Van
+      Loan's block exponential ``exp([[−A, BBᵀ], [0, Aᵀ]] t) = [[F11, F12], [0, F22]]``,
+      ``Σ_n = F22ᵀ F12``.
+
+    So a law with mean μ and covariance Σ goes to mean ``Φμ + φ`` and covariance ``ΦΣΦᵀ + Σ_n``
+    (exact for any initial law: only the first two moments enter). Cached per (system, t).
+
+    Van Loan's blocks grow like ``e^{‖A‖t}`` while Σ_n stays O(1), so for ``‖A‖t > 1`` the block
+    exponential is taken over ``h = t/2^j`` (``‖A‖h ≤ 1``) and the step is doubled j times:
+    ``(Φ, φ, Σ_n) ← (ΦΦ, Φφ + φ, ΦΣ_nΦᵀ + Σ_n)`` — otherwise the cancellation loses every digit
+    (at γt = 60 the covariance came out indefinite).
+    """
+    t = float(t)
+    if t < 0:
+        raise ValueError(f"t must be >= 0, got {t}")
+
+    def build():
+        A, c = system.cached("oracles.drift", lambda: drift_matrix(system))
+        Q = system.cached("oracles.diffusion", lambda: diffusion_matrix(system))
+        n = A.shape[0]
+        if t == 0:
+            return np.eye(n), np.zeros(n), np.zeros((n, n))
+        Phi, phi = _propagator(A, c, t)
+        norm = float(np.abs(A).sum(axis=1).max())
+        j = max(0, int(np.ceil(np.log2(norm * t)))) if norm * t > 1 else 0
+        h = t / 2 ** j
+        H = np.zeros((2 * n, 2 * n))
+        H[:n, :n] = -A
+        H[:n, n:] = Q
+        H[n:, n:] = A.T
+        E = sla.expm(H * h)
+        cov = E[n:, n:].T @ E[:n, n:]
+        P = E[n:, n:].T  # e^{Ah}
+        for _ in range(j):
+            cov = P @ cov @ P.T + cov
+            P = P @ P
+        return Phi, phi, 0.5 * (cov + cov.T)
+
+    return system.cached(("oracles.ou_propagator", t), build)
+
+
 def ou_moments(system: System, t: float, *, x0, v0) -> tuple[np.ndarray, np.ndarray]:
     """Mean (2N,) and covariance (2N × 2N) of ``y(t)`` started deterministically at ``(x0, v0)``.
 
-    Van Loan: ``exp([[−A, Q], [0, Aᵀ]] t)`` gives ``Σ(t) = ∫_0^t e^{As} Q e^{Aᵀs} ds``.
+    Van Loan: ``exp([[−A, Q], [0, Aᵀ]] t)`` gives ``Σ(t) = ∫_0^t e^{As} Q e^{Aᵀs} ds``
+    (see :func:`ou_propagator`).
     """
-    A, c = drift_matrix(system)
-    Phi, phi = _propagator(A, c, t)
+    Phi, phi, cov = ou_propagator(system, t)
     mean = Phi @ np.concatenate([np.asarray(x0, float), np.asarray(v0, float)]) + phi
-    return mean, _van_loan(A, diffusion_matrix(system), t)
+    return mean, cov.copy()
 
 
 def ensemble_energies(system: System, ts, *, x0, v0) -> dict:

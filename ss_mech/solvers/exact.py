@@ -31,7 +31,7 @@ import time
 
 import numpy as np
 
-from ..oracles import diffusion_matrix, noise_covariance, propagator
+from ..oracles import diffusion_matrix, ou_propagator
 from ..run import seed_int
 from ..trajectory import Trajectory
 from .base import Solver
@@ -74,14 +74,14 @@ class ExactSolver(Solver):
         start = time.perf_counter()
         t = np.linspace(0.0, t_end, n_out)
         interval = t_end / (n_out - 1)
-        Phi, phi = propagator(system, interval)
+        Phi, phi, noise_cov = ou_propagator(system, interval)
         Y = np.concatenate([x0, v0], axis=1)  # (S, 2N)
         xs = np.zeros((n_out, samples, N)) if save_states else None
         vs = np.zeros((n_out, samples, N)) if save_states else None
         K, U = np.zeros((n_out, samples)), np.zeros((n_out, samples))
         rng = L = None
         if system.thermal:
-            L = _sqrt_psd(noise_covariance(system, interval))
+            L = _sqrt_psd(noise_cov)
             rng = np.random.default_rng(seed_int(seed, "brownian"))
         for i in range(n_out):
             if i:
