@@ -250,7 +250,8 @@ class Moments:
         Exact for a Gaussian start; an upper bound otherwise (:func:`entropy_bounds`).
     free_energy_neq : F_neq = ⟨E⟩ − k_BT·S.
     entropy_production : ΔS_tot = S(t) − S(0) + ⟨Q⟩/k_BT (units of k_B, ≥ 0; +inf after a start
-        with S(0) = −inf; NaN at T = 0).
+        with S(0) = −inf). ``fdt`` only: NaN for ``paper`` noise (a bath that is not at k_BT in the
+        Gibbs sense, so no second law to book) and at T = 0.
     entropy_production_rate : Π = γ[tr(M⟨vvᵀ⟩)/k_BT + k_BT·tr((Σ⁻¹)_vv M⁻¹) − 2N] (k_B per time,
         ≥ 0), with ⟨vvᵀ⟩ = Σ_vv + μ_vμ_vᵀ. ``fdt`` only (Γ = γM with fdt noise): NaN for ``paper``
         noise and at T = 0; +inf where Σ is singular.
@@ -366,7 +367,7 @@ def moments(system_or_protocol, ts, mean0, cov0=None, *, side: str = "right") ->
     heat = out["work"] - (energy - E0)
     with np.errstate(invalid="ignore"):
         F_neq = energy - kT * out["entropy"] if kT > 0 else energy.copy()
-        if kT > 0:
+        if kT > 0 and noise == "fdt":
             dS_tot = out["entropy"] - H0 + heat / kT
         else:
             dS_tot = np.full(T, np.nan)
@@ -458,7 +459,7 @@ class PeriodicState:
     heat_per_epoch : ⟨Q⟩ per epoch = the switch work per epoch (⟨E⟩ is periodic), ≥ 0.
     work_per_epoch : ⟨W⟩ per epoch, including the switch from the last batch back to the first.
     noise_work_per_epoch, dissipated_per_epoch : ⟨J⟩ and ⟨D⟩ = ⟨Q⟩ + ⟨J⟩ per epoch.
-    entropy_production_per_epoch : ⟨Q⟩/k_BT (units of k_B; S is periodic).
+    entropy_production_per_epoch : ⟨Q⟩/k_BT (units of k_B; S is periodic); NaN for ``paper`` noise.
     epoch_time : duration of one epoch.
     over_epoch : Moments over one epoch started in this state (at the batch boundaries, ``'right'``).
     """
@@ -520,5 +521,6 @@ def periodic_steady_state(protocol: Protocol) -> PeriodicState:
     kT = protocol.first.kT
     return PeriodicState(mean=mu, cov=Sig, heat_per_epoch=work, work_per_epoch=work, noise_work_per_epoch=J,
                          dissipated_per_epoch=work + J,
-                         entropy_production_per_epoch=work / kT if kT > 0 else np.nan,
+                         entropy_production_per_epoch=work / kT if kT > 0 and protocol.first.noise == "fdt"
+                         else np.nan,
                          epoch_time=protocol.total_time, over_epoch=over)
