@@ -2,7 +2,8 @@
 
 Subcommands: ``simulate`` (a spec through either backend), ``fit`` (train on a function or a
 CSV), ``netlist`` (a spec as a SPICE netlist), ``crosscheck`` (both backends against each
-other), ``reproduce`` (the paper's results) and ``bench`` (speed and memory figures).
+other), ``energy`` (the joules learning costs), ``reproduce`` (the paper's results) and ``bench``
+(speed and memory figures).
 
 Every subcommand's argparse lives here; the libraries it calls take keywords, never an
 argparse namespace. Nothing heavy is imported before a subcommand runs (``--help`` loads
@@ -194,6 +195,51 @@ def _bench(args) -> int:
 
 
 # ---------------------------------------------------------------------------- parser
+def _energy(args) -> int:
+    import numpy as np
+
+    from .energy import Units, energy_report, energy_sweep, plot_sweep
+
+    units = Units(capacitance=args.capacitance, volts_per_unit=args.volts_per_unit, tau=args.tau,
+                  temperature_k=args.temperature_k)
+    kw = dict(target_mse=args.target_mse, target_factor=args.target_factor, batch_size=args.batch_size,
+              time_per_batch=args.time_per_batch, x0=args.start_x, v0=args.start_v)
+    out = energy_report(args.spec, units=units, backend=args.backend, samples=args.samples, seed=args.seed,
+                        progress=args.progress, **kw)
+    if args.plot:
+        v_min = out["threshold"]["volts_per_unit"]
+        volts = np.geomspace(1.05 * v_min, max(1e3 * v_min, 2 * units.volts_per_unit), 12)
+        out["plot"] = plot_sweep(energy_sweep(args.spec, volts, units=units, **kw), args.plot)
+    if args.json:
+        print(_dumps_json(out))
+        return 0
+    u = out["units"]
+    print(f"C0 = {u['capacitance']:.3g} F, V_u = {u['volts_per_unit']:.3g} V per unit height, tau = {u['tau']:.3g} s, "
+          f"T = {u['temperature_k']:g} K: E0 = {u['energy_J']:.3g} J, reduced k_BT = {u['kT_reduced']:.3g}")
+    th = out["threshold"]
+    print(f"  target MSE {out['target_mse']:.5g} (least squares {out['mse_ls']:.5g}, equilibrium here "
+          f"{out['equilibrium_mse']:.5g}); threshold V_u >= {th['volts_per_unit']:.3g} V "
+          f"(signal energy {th['signal_energy_J']:.3g} J = {th['signal_energy_kT']:.4g} k_BT)")
+    if out["reached"]:
+        h, m = out["heat"], out["minimum_heat"]
+        print(f"  reached in {out['time_to_target']['s']:.4g} s; heat {h['J']:.4g} J = {h['kT']:.4g} k_BT; "
+              f"minimum -k_BT dS = {m['J']:.4g} J = {m['kT']:.4g} k_BT ({m['bits']:.4g} bits); "
+              f"efficiency {out['efficiency']:.3g}")
+    else:
+        print(f"  {out['note']}")
+    if "periodic" in out:
+        p = out["periodic"]
+        print(f"  mini-batch training ({p['batches']} batches of {p['batch_size']}): heat per epoch in the periodic "
+              f"steady state {p['heat_per_epoch']['J']:.4g} J = {p['heat_per_epoch']['kT']:.4g} k_BT")
+    if "simulated" in out:
+        sm = out["simulated"]
+        print(f"  {sm['backend']} ({sm['samples']} samples): heat {sm['heat_J']:.4g} ± {sm['heat_se_J']:.2g} J, "
+              f"z = {sm['z']:+.2f} against the exact value")
+    if args.plot:
+        print(f"  figure: {out['plot']}")
+    return 0
+
+
 def _epilog() -> str:
     width = max(len(str(code)) for code in EXIT_CODES)
     return "exit status:\n" + "\n".join(f"  {code:<{width}}  {what}" for code, what in EXIT_CODES.items())
@@ -275,6 +321,27 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true")
     r.add_argument("--progress", action="store_true")
     r.set_defaults(func=_reproduce)
+
+    e = sub.add_parser("energy", parents=[common], help="the energy a machine spends to learn, in joules")
+    e.add_argument("spec", help="spec JSON (its temperature is replaced by --temperature-k)")
+    e.add_argument("--capacitance", type=float, default=1e-12, help="C0: farads of a spring of stiffness 1 (default 1 pF)")
+    e.add_argument("--volts-per-unit", type=float, default=1.0, help="V_u: volts per unit height (default 1)")
+    e.add_argument("--tau", type=float, default=1e-9, help="seconds per time unit (default 1 ns)")
+    e.add_argument("--temperature-k", type=float, default=300.0, help="bath temperature in kelvin (default 300)")
+    tg = e.add_mutually_exclusive_group()
+    tg.add_argument("--target-mse", type=float, help="the MSE to reach")
+    tg.add_argument("--target-factor", type=float, default=1.1, help="target = factor x least-squares MSE (default 1.1)")
+    e.add_argument("--start-x", default="uniform", choices=("uniform", "gibbs"), help="start law of the heights")
+    e.add_argument("--start-v", default="maxwell", choices=("maxwell", "rest"), help="start law of the velocities")
+    e.add_argument("--batch-size", type=int, help="also: heat per epoch of mini-batch training (periodic steady state)")
+    e.add_argument("--time-per-batch", type=float, help="with --batch-size (default 0.1)")
+    e.add_argument("--backend", choices=("mech", "circuit"), help="also measure the heat on a backend")
+    e.add_argument("--samples", type=int, default=200, help="ensemble size for --backend")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--plot", help="figure: joules against the signal scale (PNG)")
+    e.add_argument("--json", action="store_true")
+    e.add_argument("--progress", action="store_true")
+    e.set_defaults(func=_energy)
 
     b = sub.add_parser("bench", parents=[common], help="steps/s and peak memory vs system size")
     b.add_argument("--quick", action="store_true")
