@@ -123,6 +123,8 @@ def ou_propagator(system: System, t: float) -> tuple[np.ndarray, np.ndarray, np.
         if t == 0:
             return np.eye(n), np.zeros(n), np.zeros((n, n))
         Phi, phi = _propagator(A, c, t)
+        if not Q.any():  # no bath (T = 0 or no friction): the map adds no covariance
+            return Phi, phi, np.zeros((n, n))
         norm = float(np.abs(A).sum(axis=1).max())
         j = max(0, int(np.ceil(np.log2(norm * t)))) if norm * t > 1 else 0
         h = t / 2 ** j

@@ -35,6 +35,26 @@ def thread_count(n_dof: int) -> int | None:
     return 1 if n_dof < SMALL_DOF else None
 
 
+_CONTROLLER = None
+
+
+def _blas_limit(n: int):
+    """A context limiting the BLAS/OpenMP pools to ``n`` threads.
+
+    The pools are found once per process (threadpoolctl scans the loaded libraries, ~2 ms, which
+    would otherwise be paid by every mini-batch) and rescanned when a library was loaded since.
+    """
+    global _CONTROLLER
+    import sys
+
+    from threadpoolctl import ThreadpoolController
+
+    key = len(sys.modules)
+    if _CONTROLLER is None or _CONTROLLER[0] != key:
+        _CONTROLLER = (key, ThreadpoolController())
+    return _CONTROLLER[1].limit(limits=n)
+
+
 @contextmanager
 def solver_threads(n_dof: int, *, torch_threads: bool = True):
     """Run the block with :func:`thread_count` threads for torch (optional) and BLAS, then restore."""
@@ -42,15 +62,13 @@ def solver_threads(n_dof: int, *, torch_threads: bool = True):
     if n is None:
         yield
         return
-    from threadpoolctl import threadpool_limits
-
     old = None
     if torch_threads:
         import torch
         old = torch.get_num_threads()
         torch.set_num_threads(n)
     try:
-        with threadpool_limits(n):
+        with _blas_limit(n):
             yield
     finally:
         if old is not None:
