@@ -175,12 +175,15 @@ def spring_elements(W: sp.csr_matrix, y: np.ndarray, n_labels: int, stiffness: f
     ``W`` is the (B × nodes) interpolation matrix of the points, ``y`` their targets (B × m).
     """
     B, n_nodes = W.shape
+    meta = {"point": np.repeat(np.arange(B), n_labels), "label": np.tile(np.arange(n_labels), B)}
+    if n_labels == 1:  # the levers are W itself: share its storage rather than hold a second copy
+        return ElementGroup("spring", "data spring", np.full(B, float(stiffness)), sp.csr_matrix(W),
+                            offsets=np.asarray(y, dtype=float).reshape(-1), meta=meta)
     W = W.tocoo()
     labels = np.arange(n_labels)
     rows = (W.row[:, None] * n_labels + labels).reshape(-1)
     cols = (W.col[:, None] * n_labels + labels).reshape(-1)
     data = np.repeat(W.data, n_labels)
     levers = sp.csr_matrix((data, (rows, cols)), shape=(B * n_labels, n_nodes * n_labels))
-    meta = {"point": np.repeat(np.arange(B), n_labels), "label": np.tile(labels, B)}
     return ElementGroup("spring", "data spring", np.full(B * n_labels, float(stiffness)), levers,
                         offsets=np.asarray(y, dtype=float).reshape(-1), meta=meta)

@@ -88,7 +88,7 @@ class StepBrownian(BaseBrownian):
 
     Step ``n``'s increment ``ΔW_n ~ N(0, h)`` (and, for ``srk``, its space-time Lévy area
     ``H_n ~ N(0, h/12)``, so that torchsde's ``U = h(ΔW/2 + H)``) comes from block
-    ``n // BLOCK`` of a generator seeded by ``(seed, block)``. The numbers therefore depend on
+    ``n // block`` of a generator seeded by ``(seed, block)``. The numbers therefore depend on
     the seed, the ensemble's shape and ``n`` only — never on how the run is chunked, how many
     output times are asked for, or how long the run is — and no interval tree is kept, so any
     number of steps works (torchsde's ``BrownianInterval`` recurses too deep beyond ~4·10⁴).
@@ -98,12 +98,17 @@ class StepBrownian(BaseBrownian):
     :meth:`chunk` instead of querying again. A query off the grid is an error.
     """
 
+    #: at most this many steps per block, and at most :data:`BLOCK_NUMBERS` numbers per block: the
+    #: block length depends on the ensemble's shape only, so the increments stay independent of the
+    #: chunking (a 512² grid has ~10⁶ dampers: one step per block, 8 MB, not 256 steps, 2 GB)
     BLOCK = 256
+    BLOCK_NUMBERS = 1 << 20
 
     def __init__(self, h: float, *, samples: int, n_noise: int, seed: int, levy: bool, dtype=torch.float64,
                  device="cpu"):
         self.h = float(h)
         self.samples, self.n_noise = int(samples), int(n_noise)
+        self.block = max(1, min(self.BLOCK, self.BLOCK_NUMBERS // max(1, self.samples * self.n_noise)))
         self.seed = int(seed)
         self.levy = bool(levy)
         self._dtype = dtype
@@ -113,16 +118,16 @@ class StepBrownian(BaseBrownian):
 
     def _block(self, b: int):
         rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(b,)))
-        shape = (self.BLOCK, self.samples, self.n_noise)
+        shape = (self.block, self.samples, self.n_noise)
         W = rng.standard_normal(shape) * math.sqrt(self.h)
         H = rng.standard_normal(shape) * math.sqrt(self.h / 12) if self.levy else None
         return W, H
 
     def prepare(self, n0: int, n1: int) -> None:
         """Hold the increments of steps ``n0 … n1−1`` (the next chunk)."""
-        b0, b1 = n0 // self.BLOCK, (n1 - 1) // self.BLOCK + 1
+        b0, b1 = n0 // self.block, (n1 - 1) // self.block + 1
         blocks = [self._block(b) for b in range(b0, b1)]
-        lo, hi = n0 - b0 * self.BLOCK, n1 - b0 * self.BLOCK
+        lo, hi = n0 - b0 * self.block, n1 - b0 * self.block
         kw = dict(dtype=self._dtype, device=self._device)
         self._W = torch.as_tensor(np.concatenate([w for w, _ in blocks])[lo:hi], **kw)
         self._H = torch.as_tensor(np.concatenate([h for _, h in blocks])[lo:hi], **kw) if self.levy else None
