@@ -10,6 +10,11 @@ Energy bookkeeping (DESIGN.md §4), all cumulative from t = 0 and per sample:
 
 First law: ``E(t) − E(0) = J − D + W``. ``loss`` is the MSE on the springs attached at
 time t, ``2U/(k·B·m)``.
+
+Optional series a solver computes only when asked (``extras`` of the torchsde solvers) live in
+``Trajectory.extras``, name → (T, S) array; the empty dict when none was asked for. Those named in
+:data:`CUMULATIVE_EXTRAS` are path integrals from t = 0 and keep accumulating across
+:meth:`Trajectory.concatenate`, like the noise work; any other extra is joined as it is.
 """
 from __future__ import annotations
 
@@ -17,9 +22,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-__all__ = ["Trajectory"]
+__all__ = ["Trajectory", "CUMULATIVE_EXTRAS"]
 
 _SERIES = ("kinetic", "potential", "dissipated", "noise_work", "protocol_work", "loss")
+
+#: optional series (``Trajectory.extras``) that are cumulative from t = 0 (see the module docstring):
+#: the authors' "work" ``paper_work`` and its noise part ``paper_noise_work``
+#: (:mod:`ss_mech.thermo.paper_barrier`)
+CUMULATIVE_EXTRAS = ("paper_work", "paper_noise_work")
 
 
 @dataclass
@@ -41,6 +51,9 @@ class Trajectory:
         Work counters (steps, drift/diffusion evaluations, mass-solve iterations, wall time …).
     meta : dict
         Everything needed to say how it was made (method, dt, system parameters …).
+    extras : dict
+        Optional series asked of the solver, name → ndarray (T, S) (empty by default); e.g.
+        ``'paper_work'`` (the authors' "work", :mod:`ss_mech.thermo.paper_barrier`).
     """
 
     t: np.ndarray
@@ -57,6 +70,7 @@ class Trajectory:
     backend: str = "mech"
     stats: dict = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
+    extras: dict = field(default_factory=dict)
 
     @property
     def samples(self) -> int:
@@ -90,6 +104,7 @@ class Trajectory:
         kw = {k: getattr(self, k)[:n] for k in ("t",) + _SERIES}
         if self.x is not None:
             kw.update(x=self.x[:n], v=self.v[:n])
+        kw["extras"] = {k: v[:n] for k, v in self.extras.items()}
         return replace(self, **kw)
 
     @staticmethod
@@ -97,7 +112,8 @@ class Trajectory:
         """Join consecutive segments (each starting in the state where the previous ended).
 
         Segment times are shifted to follow on; cumulative series (dissipated, noise work,
-        protocol work) keep accumulating. The join time appears twice: at the end of one
+        protocol work, and the extras of :data:`CUMULATIVE_EXTRAS`) keep accumulating; an extra
+        is kept only when every segment has it. The join time appears twice: at the end of one
         segment and at the start of the next, so a potential that jumps when springs are
         switched shows as a jump, and the first law holds across it.
         """
@@ -117,6 +133,14 @@ class Trajectory:
             xs.append(p.x)
             vs.append(p.v)
         have_states = all(x is not None for x in xs)
+        extras = {}
+        for name in [k for k in parts[0].extras if all(k in p.extras for p in parts)]:
+            segs, off = [], 0.0
+            for p in parts:
+                segs.append(p.extras[name] + off)
+                if name in CUMULATIVE_EXTRAS:
+                    off = segs[-1][-1]
+            extras[name] = np.concatenate(segs)
         stats = {}
         for p in parts:
             for k, v in p.stats.items():
@@ -126,7 +150,7 @@ class Trajectory:
                           x_end=parts[-1].x_end, v_end=parts[-1].v_end,
                           x=np.concatenate(xs) if have_states else None,
                           v=np.concatenate(vs) if have_states else None,
-                          backend=parts[0].backend, stats=stats, meta=dict(parts[0].meta))
+                          backend=parts[0].backend, stats=stats, meta=dict(parts[0].meta), extras=extras)
 
     def summary(self, *, include_samples: bool = False) -> dict:
         """JSON-ready dict: times, sample means of every series, final state (mean over samples)."""
@@ -140,6 +164,8 @@ class Trajectory:
         if include_samples:
             d["x_end_samples"] = self.x_end.tolist()
             d["v_end_samples"] = self.v_end.tolist()
+        if self.extras:  # only when asked for, so a summary without extras is unchanged
+            d["extras"] = {k: v.mean(axis=1).tolist() for k, v in self.extras.items()}
         d["stats"] = {k: v for k, v in self.stats.items()}
         d["meta"] = self.meta
         return d

@@ -14,6 +14,7 @@ fit        1-D chain relaxing onto noisy sine data (PNG + GIF), 2-D surface fit
 mlp        springs and sticks vs MLPs (free / frozen biases) on 8 functions of (x, y)
 scaling    L1 approximation error vs number of sticks, log-log slopes
 equilibrium equipartition under the ``paper`` and ``fdt`` noise conventions
+barrier    the paper's "thermodynamic learning barrier" (ΔF_min vs k, N_s, T, γ) and what it is
 ========== ==========================================================================
 
 From the shell: ``springsticks reproduce NAME [--json] [--out DIR] [--quick]`` or
@@ -25,7 +26,7 @@ import argparse
 import json
 from pathlib import Path
 
-from . import equilibrium, fit, mlp, scaling
+from . import barrier, equilibrium, fit, mlp, scaling
 
 __all__ = ["REPRODUCTIONS", "main"]
 
@@ -34,6 +35,7 @@ REPRODUCTIONS = {
     "mlp": mlp.run,
     "scaling": scaling.run,
     "equilibrium": equilibrium.run,
+    "barrier": barrier.run,
 }
 
 

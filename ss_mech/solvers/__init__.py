@@ -81,7 +81,10 @@ def simulate(system: System, *, t_end: float, dt: float | None = None, method: s
         Show a progress bar.
     **options
         Solver-specific keywords (torchsde: ``dtype``, ``device``, ``save_states``,
-        ``mass_solver``, ``max_chunk_bytes``).
+        ``mass_solver``, ``max_chunk_bytes``, and ``extras``: optional series returned in
+        ``Trajectory.extras``, off by default, e.g. ``extras=("paper_work",)`` for the authors'
+        "work" ``∫ m_s v·(M⁻¹(b − Kx) − γv) dt`` per path (:mod:`ss_mech.thermo.paper_barrier`);
+        the exact solver refuses them).
 
     Returns
     -------

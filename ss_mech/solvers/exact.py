@@ -59,9 +59,12 @@ class ExactSolver(Solver):
     provides = ("x", "v", "kinetic", "potential", "loss", "protocol_work")
 
     def simulate(self, system, *, t_end, dt, x0, v0, samples, seed, n_out, noise, progress, save_states=True,
-                 **unused):
+                 extras=(), **unused):
         from .threads import solver_threads
 
+        if extras:
+            raise ValueError(f"method 'exact' does not compute the optional series {tuple(extras)!r} (path "
+                             "integrals the endpoints do not determine): use a torchsde method such as 'euler'")
         with solver_threads(system.n_dof, torch_threads=False):
             return self._simulate(system, t_end=t_end, dt=dt, x0=x0, v0=v0, samples=samples, seed=seed,
                                   n_out=n_out, save_states=save_states)

@@ -30,7 +30,8 @@ class TorchsdeSolver(Solver):
     :mod:`.integrate`: x, v, K, U, loss, friction heat D = ∫vᵀΓv and noise work J per path.
 
     Extra keywords of :meth:`simulate`: ``dtype``, ``device``, ``save_states``,
-    ``mass_solver`` and ``max_chunk_bytes`` (see :func:`.integrate.integrate`).
+    ``mass_solver``, ``max_chunk_bytes`` and ``extras`` (optional series such as the authors'
+    ``'paper_work'``, off by default; see :func:`.integrate.integrate`).
     """
 
     provides = SERIES

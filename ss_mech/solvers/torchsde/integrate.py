@@ -14,6 +14,19 @@ so the first law ``E(t) − E(0) = J − D`` holds to the integrator's accuracy 
 not assumed), and the mean of J is exact at any step (see :func:`_noise_work`). Work is
 counted like ``scipy.integrate`` does: steps, drift and diffusion evaluations, mass solves
 and CG iterations are in ``Trajectory.stats``.
+
+Optional series (``extras``, off by default; nothing else changes when they are asked for), returned
+in ``Trajectory.extras`` as (T, S) arrays at the output times (:data:`EXTRAS`):
+
+``'paper_noise_work'``
+    ``J_ℓ = ∫ m_s v∘δv``: the noise's work on a *lumped* mass ``m_s`` per degree of freedom, where
+    ``δv`` is the velocity kick of the thermal noise (``σ dW`` for ``paper`` noise, ``M⁻¹G dW`` for
+    ``fdt``); per step ``m_s (v_n + ½ δv_n)·δv_n`` for white noise (Stratonovich, like J), the
+    trapezoid ``m_s ½(v_n + v_{n+1})·δv_n`` for a sampled signal.
+``'paper_work'``
+    the authors' "work" ``∫ m_s v·(M⁻¹(b − Kx) − γv) dt`` (DESIGN.md §6.3), computed exactly along
+    the integration as ``Δ(½ m_s |v|²) − J_ℓ`` (the lumped kinetic energy from the states at the
+    output times). It is the work of no force of the model: see :mod:`ss_mech.thermo.paper_barrier`.
 """
 from __future__ import annotations
 
@@ -34,7 +47,20 @@ from .brownian import SampledBrownian, StepBrownian, ZeroBrownian
 from .sde import LangevinSDE
 from .stability import choose_step
 
-__all__ = ["integrate", "step_grid"]
+__all__ = ["integrate", "step_grid", "EXTRAS"]
+
+#: the optional series ``integrate(extras=...)`` can add to ``Trajectory.extras`` (module docstring)
+EXTRAS = ("paper_work", "paper_noise_work")
+
+
+def _check_extras(extras) -> tuple:
+    if isinstance(extras, str):
+        extras = (extras,)
+    extras = tuple(extras or ())
+    for name in extras:
+        if name not in EXTRAS:
+            raise ValueError(f"extras: unknown series {name!r}; valid: {', '.join(map(repr, EXTRAS))}")
+    return tuple(dict.fromkeys(extras))
 
 
 def step_grid(t_end: float, dt: float, n_out: int) -> tuple[int, float, np.ndarray]:
@@ -65,7 +91,7 @@ def _time_grid(t0: torch.Tensor, h: float, steps: int) -> torch.Tensor:
 def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init: np.ndarray,
               v_init: np.ndarray, seed: int, n_out: int, noise: SampledNoise | None, dtype=torch.float64,
               device="cpu", save_states: bool = True, progress: bool = False, mass_solver: str = "auto",
-              max_chunk_bytes: int = 1 << 26) -> Trajectory:
+              max_chunk_bytes: int = 1 << 26, extras=()) -> Trajectory:
     """Integrate the Langevin equation of ``system`` from 0 to ``t_end`` with torchsde scheme ``solver``.
 
     Called by :meth:`ss_mech.solvers.torchsde.TorchsdeSolver.simulate` with checked arguments
@@ -80,7 +106,11 @@ def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init:
         How ``M⁻¹`` is applied (:class:`~ss_mech.solvers.torchsde.linalg.MassSolver`).
     max_chunk_bytes : int
         Memory for the per-step states torchsde returns between output times.
+    extras : sequence of str
+        Optional series of :data:`EXTRAS` to compute (module docstring), returned in
+        ``Trajectory.extras``; empty by default.
     """
+    extras = _check_extras(extras)
     method = solver.name
     samples, N = x_init.shape
     dt_requested = dt
@@ -104,12 +134,16 @@ def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init:
     out = {name: np.zeros((T, samples)) for name in ("kinetic", "potential", "dissipated", "noise_work")}
     xs = np.zeros((T, samples, N)) if save_states else None
     vs = np.zeros((T, samples, N)) if save_states else None
+    m_s = system.stick_mass
+    lumped = {"kinetic": np.zeros((T, samples)), "noise_work": np.zeros((T, samples))} if extras else None
 
     def record(i, x_np, v_np):
         out["kinetic"][i] = system.kinetic(v_np)
         out["potential"][i] = system.potential(x_np)
         if save_states:
             xs[i], vs[i] = x_np, v_np
+        if lumped is not None:
+            lumped["kinetic"][i] = 0.5 * m_s * np.sum(v_np * v_np, axis=-1)
 
     y = torch.as_tensor(np.concatenate([x_init, v_init], axis=1), dtype=dtype, device=device)
     record(0, x_init, v_init)
@@ -120,6 +154,7 @@ def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init:
     t_cur = torch.tensor(0.0, dtype=dtype, device=device)
     D = torch.zeros(samples, dtype=dtype, device=device)
     J = torch.zeros(samples, dtype=dtype, device=device)
+    L = torch.zeros(samples, dtype=dtype, device=device)  # lumped-mass noise work (extras only)
     steps, done = 0, 1
     start = time.perf_counter()
     bar = tqdm(total=T - 1, desc="simulate", unit="out", disable=not progress, leave=False)
@@ -133,9 +168,12 @@ def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init:
                 ys = torchsde.sdeint(sde, y, ts, bm=bm, method=method, dt=h)
             V = ys[:, :, N:]  # (c+1, S, N)
             dD = torch.cumsum(_dissipation(sde, V, h), 0)  # after each step of the chunk
+            dL = torch.zeros_like(dD)
             if sde.noise_dim:
                 dW = bm.chunk() if source == "brownian" else torch.stack([bm(ts[n], ts[n + 1]) for n in range(c)])
                 dJ = torch.cumsum(_noise_work(sde, dW, V, white=source == "brownian"), 0)
+                if lumped is not None:
+                    dL = m_s * torch.cumsum(_lumped_noise_work(sde, dW, V, white=source == "brownian"), 0)
             else:
                 dJ = torch.zeros_like(dD)
             # output times reached inside this chunk: global steps in (steps, steps + c]
@@ -145,9 +183,11 @@ def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init:
                 record(done, y_np[:, :N], y_np[:, N:])
                 out["dissipated"][done] = (D + dD[j - 1]).cpu().numpy()
                 out["noise_work"][done] = (J + dJ[j - 1]).cpu().numpy()
+                if lumped is not None:
+                    lumped["noise_work"][done] = (L + dL[j - 1]).cpu().numpy()
                 done += 1
                 bar.update(1)
-            D, J = D + dD[-1], J + dJ[-1]
+            D, J, L = D + dD[-1], J + dJ[-1], L + dL[-1]
             y, t_cur = ys[-1], ts[-1]
             steps += c
     except KeyboardInterrupt:
@@ -158,6 +198,11 @@ def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init:
     wall = time.perf_counter() - start
 
     y_np = y.cpu().numpy()
+    extra_series = {}
+    if lumped is not None:
+        series = {"paper_noise_work": lumped["noise_work"],
+                  "paper_work": (lumped["kinetic"] - lumped["kinetic"][0]) - lumped["noise_work"]}
+        extra_series = {name: series[name] for name in extras}
     traj = Trajectory(
         t=out_steps * h, **out, protocol_work=np.zeros((T, samples)),
         loss=system.loss_from_potential(out["potential"]),
@@ -168,7 +213,8 @@ def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init:
               "t_end": t_end, "n_out": n_out, "samples": samples, "seed": seed,
               "noise_source": source, "mass_solver": sde.mass.method, "dtype": str(dtype).replace("torch.", ""),
               "interrupted": done < T, "grid": system.grid.to_dict(), "n_labels": system.n_labels,
-              **system.params()})
+              **system.params()},
+        extras=extra_series)
     return traj.truncated(done) if done < T else traj
 
 
@@ -206,3 +252,21 @@ def _noise_work(sde: LangevinSDE, dW: torch.Tensor, V: torch.Tensor, *, white: b
     else:
         vmid = 0.5 * (V[1:] + V[:-1]).reshape(-1, N).T  # (N, c·S)
     return (vmid * impulse).sum(0).reshape(c1 - 1, S)
+
+
+def _lumped_noise_work(sde: LangevinSDE, dW: torch.Tensor, V: torch.Tensor, *, white: bool) -> torch.Tensor:
+    """``∫ v∘δv`` per unit lumped mass over each step of a chunk, (c, S): the work of the noise on
+    a mass ``m_s`` per degree of freedom (multiply by ``m_s``), from the step's velocity kick
+    ``δv_n`` (``σ ΔW_n`` for paper noise, ``M⁻¹G ΔW_n`` for fdt).
+
+    ``white``: ``(v_n + ½ δv_n)·δv_n`` — the Stratonovich midpoint, as in :func:`_noise_work`, so
+    that ``Δ(½|v|²) − Σ(v_n + ½δv_n)·δv_n`` is the drift's part ``Σ v·a h`` of the kinetic change
+    up to the scheme's O(h) terms. Smooth noise: the trapezoid ``½(v_n + v_{n+1})·δv_n``.
+    """
+    c1, S, N = V.shape
+    kick = sde._kick(dW.reshape(-1, dW.shape[-1]))  # (c·S, N)
+    if white:
+        vmid = V[:-1].reshape(-1, N) + 0.5 * kick
+    else:
+        vmid = 0.5 * (V[1:] + V[:-1]).reshape(-1, N)
+    return (vmid * kick).sum(-1).reshape(c1 - 1, S)
