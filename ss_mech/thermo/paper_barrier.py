@@ -56,7 +56,7 @@ from scipy.integrate import solve_ivp
 from scipy.special import logsumexp
 
 from ..grid import Grid
-from ..oracles import diffusion_matrix, drift_matrix, noise_covariance, propagator
+from ..oracles import diffusion_matrix, drift_matrix, ou_propagator
 from ..run import seed_stream
 from ..system import System
 
@@ -297,10 +297,10 @@ def exact_mean_loss(system: System, t: float) -> dict:
     the thermal part is ∝ k_BT/k.
     """
     N = system.n_dof
-    Phi, phi = propagator(system, float(t))
+    Phi, phi, Sn_t = ou_propagator(system, float(t))
     mu = Phi @ np.full(2 * N, 0.5) + phi
     S0 = Phi @ (np.eye(2 * N) / 12.0) @ Phi.T
-    Sn = noise_covariance(system, float(t)) if system.thermal else np.zeros_like(S0)
+    Sn = Sn_t if system.thermal else np.zeros_like(S0)
     K = system.stiffness_matrix.toarray()
     to_loss = lambda U: float(system.loss_from_potential(U))
     det = to_loss(system.potential(mu[:N]) + 0.5 * np.sum(K * S0[:N, :N]))

@@ -159,7 +159,7 @@ def test_quick_reproduction_returns_table_figures_and_json(quick):
     for key in ("protocol", "sweep_k", "n_sticks", "heatmap", "diagnostics", "findings", "paper", "table",
                 "figures", "runtime_s"):
         assert key in r, key
-    assert len(r["figures"]) == 4
+    assert len(r["figures"]) == 5
     for f in r["figures"]:
         with open(f, "rb") as fh:
             assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
@@ -167,6 +167,12 @@ def test_quick_reproduction_returns_table_figures_and_json(quick):
     assert saved["heatmap"]["coefficient_paper"] == pytest.approx(3.6e-22) and saved["quick"] is True
     assert "ΔF_min" in r["table"] and "horizon" in r["table"] and "paper" in r["table"]
     assert r["n_sticks"]["n_sticks"] == [1, 2] and len(r["n_sticks"]["paper"]) == 2
+    # the physical version beside it, against its exact oracles
+    phys = r["physical"]
+    assert all(abs(t["sim"] - t["exact"]) < 4 * t["se"] for t in phys["threshold"])
+    fe = phys["free_energy"]
+    assert abs(fe["bar"][-1][0] - fe["exact"]) < 4 * fe["bar"][-1][1] and np.isfinite(fe["r"])
+    assert phys["ledger"]["entropy_production_end"] > 0
     a = r["sweep_k"]
     # the paper's shape: a floor where noise dominates, −ΔF_est rising by orders where it does not
     assert a["minus_dF"][-1] > 1e3 * a["df_min"]
