@@ -63,17 +63,18 @@ def _case(n_sticks, steps, queue):
     system = System(grid, friction=10.0, temperature=1e-3, X=X, y=np.sin(6 * X.sum(1)))
     dt, _ = choose_step(system, "euler", horizon=1.0)
     build = time.perf_counter() - t0
+    tr = simulate(system, t_end=steps * dt, dt=dt, method="euler", n_out=2, save_states=False)
+    per_step = tr.stats["wall_time"] / tr.stats["steps"]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the baseline's own copies of W
     W = to_torch_csr(system.W)
     x = torch.ones(grid.n_nodes, 1, dtype=torch.float64)
     r = torch.ones(B, 1, dtype=torch.float64)
     Wt = to_torch_csr(system.W.T.tocsr())
     matvec = _best(lambda: (W @ x, Wt @ r), 7)
-    tr = simulate(system, t_end=steps * dt, dt=dt, method="euler", n_out=2, save_states=False)
-    per_step = tr.stats["wall_time"] / tr.stats["steps"]
     queue.put({"n_sticks": list(n_sticks), "nodes": grid.n_nodes, "points": B, "dof": system.n_dof,
                "steps": tr.stats["steps"], "seconds_per_step": per_step, "steps_per_s": 1.0 / per_step,
                "matvec_s": matvec, "step_over_matvec": per_step / matvec, "mass_solver": tr.meta["mass_solver"],
-               "build_s": build, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+               "build_s": build, "peak_rss_mb": peak,
                "threads": torch.get_num_threads()})
 
 

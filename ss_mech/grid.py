@@ -164,18 +164,19 @@ class Grid:
         s = (X - lo) / self.spacing  # position in cell units
         cell = np.clip(np.floor(s).astype(np.int64), 0, n - 1)
         frac = s - cell
-        rows, cols, vals = [], [], []
-        for corner in itertools.product((0, 1), repeat=d):
+        # Every row holds exactly 2^d entries, the corners in itertools.product order, whose C-order
+        # node indices increase and never repeat: the CSR arrays are written directly (no COO
+        # triplets and no sort, which tripled the memory of a 10⁷-point build).
+        corners = list(itertools.product((0, 1), repeat=d))
+        index = np.int32 if self.n_nodes < 2 ** 31 and B * len(corners) < 2 ** 31 else np.int64
+        indices = np.empty((B, len(corners)), dtype=index)
+        data = np.empty((B, len(corners)))
+        for k, corner in enumerate(corners):
             c = np.asarray(corner)
-            w = np.prod(np.where(c == 1, frac, 1.0 - frac), axis=1)
-            node = np.ravel_multi_index(tuple((cell + c).T), self.shape)
-            rows.append(np.arange(B))
-            cols.append(node)
-            vals.append(w)
-        W = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                          shape=(B, self.n_nodes))
-        W.sum_duplicates()
-        return W
+            data[:, k] = np.prod(np.where(c == 1, frac, 1.0 - frac), axis=1)
+            indices[:, k] = np.ravel_multi_index(tuple((cell + c).T), self.shape)
+        indptr = np.arange(0, B * len(corners) + 1, len(corners), dtype=index)
+        return sp.csr_matrix((data.reshape(-1), indices.reshape(-1), indptr), shape=(B, self.n_nodes))
 
     def to_dict(self) -> dict:
         return {"n_sticks": list(self.n_sticks), "u_min": list(self.u_min), "u_max": list(self.u_max)}

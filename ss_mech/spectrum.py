@@ -53,7 +53,7 @@ def mode_frequencies(system) -> np.ndarray:
 def stiffest_mode(system) -> float:
     """ω²_max, the largest generalized eigenvalue of ``K φ = ω² M φ`` (0 without data).
 
-    Dense for ≤ :data:`DENSE_MAX_NODES` nodes, Lanczos (ARPACK, M⁻¹ by sparse LU) above.
+    Dense for ≤ :data:`DENSE_MAX_NODES` nodes, Lanczos (ARPACK, M⁻¹ by a sparse LU) above.
     """
     def build():
         if system.n_points == 0:
@@ -63,8 +63,10 @@ def stiffest_mode(system) -> float:
         if n <= DENSE_MAX_NODES:
             w = sla.eigh(K.toarray(), M.toarray(), eigvals_only=True, subset_by_index=[n - 1, n - 1])
             return float(max(w[0], 0.0))
-        solve = spla.factorized(M)
-        Minv = spla.LinearOperator(M.shape, matvec=solve, dtype=float)
+        # M is SPD: minimum degree on M + Mᵀ in symmetric mode keeps the LU's fill small (the 512²
+        # grid: 206 MB against 370 MB with the default column order)
+        lu = spla.splu(M, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+        Minv = spla.LinearOperator(M.shape, matvec=lu.solve, dtype=float)
         w = spla.eigsh(K, k=1, M=M, Minv=Minv, which="LA", tol=1e-6, return_eigenvectors=False)
         return float(max(w[0], 0.0))
     return system.cached("stiffest_mode", build)

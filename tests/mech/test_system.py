@@ -136,3 +136,17 @@ def test_with_params_changes_physics_and_keeps_data(sine_system):
         sine_system.with_params(temprature=1.0)
     with pytest.raises(ValueError, match="friction must be >= 0"):
         sine_system.with_params(friction=-1.0)
+
+
+def test_interpolation_csr_is_canonical_and_sums_to_one():
+    """W is written directly as CSR: sorted, duplicate-free rows of 2^d corners, each summing to one."""
+    from ss_mech import Grid
+
+    rng = np.random.default_rng(3)
+    g = Grid((3, 4, 2), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
+    X = rng.uniform(0, 1, (50, 3))
+    X[0] = 1.0  # the upper corner of the box: its cell is the last one
+    W = g.interpolation_matrix(X)
+    assert W.has_canonical_format and W.shape == (50, g.n_nodes) and np.all(np.diff(W.indptr) == 8)
+    np.testing.assert_allclose(np.asarray(W.sum(axis=1)).ravel(), 1.0, rtol=1e-14)
+    assert W[0, g.n_nodes - 1] == pytest.approx(1.0)

@@ -91,7 +91,7 @@ def _time_grid(t0: torch.Tensor, h: float, steps: int) -> torch.Tensor:
 def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init: np.ndarray,
               v_init: np.ndarray, seed: int, n_out: int, noise: SampledNoise | None, dtype=torch.float64,
               device="cpu", save_states: bool = True, progress: bool = False, mass_solver: str = "auto",
-              max_chunk_bytes: int = 1 << 26, extras=()) -> Trajectory:
+              max_chunk_bytes: int = 1 << 24, extras=()) -> Trajectory:
     """Integrate the Langevin equation of ``system`` from 0 to ``t_end`` with torchsde scheme ``solver``.
 
     Called by :meth:`ss_mech.solvers.torchsde.TorchsdeSolver.simulate` with checked arguments
