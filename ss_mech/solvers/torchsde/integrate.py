@@ -150,7 +150,9 @@ def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init:
     # One sdeint call per chunk of steps (torchsde checks the SDE's contract on every call, at the
     # price of a few extra evaluations), within the memory budget: the chunks depend on the step
     # grid and the budget, never on the output times, so neither do the results.
-    chunk = max(1, min(steps_total, int(max_chunk_bytes // max(1, samples * 2 * N * 8))))
+    # At least 4 steps a call: torchsde evaluates the drift and the diffusion again to check the
+    # model's shapes on every call, which would double the work of one-step chunks of a huge system.
+    chunk = min(steps_total, max(4, int(max_chunk_bytes // max(1, samples * 2 * N * 8))))
     t_cur = torch.tensor(0.0, dtype=dtype, device=device)
     D = torch.zeros(samples, dtype=dtype, device=device)
     J = torch.zeros(samples, dtype=dtype, device=device)
