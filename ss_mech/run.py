@@ -40,7 +40,7 @@ import numpy as np
 from .validation import as_finite_array, positive, positive_int
 
 __all__ = ["STREAMS", "POSITIONS", "VELOCITIES", "seed_stream", "seed_int", "check_run", "check_noise_signal",
-           "initial_state"]
+           "initial_state", "gibbs_positions", "maxwell_factor"]
 
 #: seed stream name → child number of ``SeedSequence(seed)`` (frozen; see the module docstring)
 STREAMS = {"initial": 0, "brownian": 1, "circuit_noise": 2, "velocities": 4, "batches": 1, "batch_noise": 2,
@@ -85,12 +85,41 @@ POSITIONS = ("uniform", "gibbs")
 VELOCITIES = ("rest", "maxwell")
 
 
-def _gaussian(rng, cov_factor_of, samples: int, N: int) -> np.ndarray:
-    """``samples`` draws of ``R⁻¹ z`` (z standard normal) for ``A = RᵀR`` given by ``cov_factor_of``."""
+def gibbs_positions(system) -> tuple[np.ndarray, np.ndarray]:
+    """The equilibrium law of the positions, ``N(K⁻¹b, k_BT·K⁻¹)``: ``(mean, R)`` with ``K = RᵀR``.
+
+    The one home of this law: :func:`initial_state` draws from it and
+    :func:`ss_mech.thermo.initial_moments` takes its moments. Needs T > 0 and every mode pinned.
+    """
     import scipy.linalg as sla
 
-    R = cov_factor_of()
-    return sla.solve_triangular(R, rng.standard_normal((N, samples)), lower=False).T
+    if system.kT <= 0:
+        raise ValueError("x0='gibbs' draws from a thermal law and needs temperature > 0")
+
+    def build():
+        try:
+            R = sla.cholesky(system.stiffness_matrix.toarray(), lower=False)
+        except sla.LinAlgError:
+            raise ValueError("x0='gibbs' needs every mode pinned by a spring (K positive definite); this "
+                             "system leaves a mode free, whose equilibrium law is flat") from None
+        return sla.cho_solve((R, False), system.force_offset), R
+    return system.cached("run.gibbs_positions", build)
+
+
+def maxwell_factor(system) -> np.ndarray:
+    """``R`` with ``M = RᵀR``: the Maxwell law of the velocities is ``N(0, k_BT·M⁻¹)`` (needs T > 0)."""
+    import scipy.linalg as sla
+
+    if system.kT <= 0:
+        raise ValueError("v0='maxwell' draws from a thermal law and needs temperature > 0")
+    return system.shared("run.maxwell_factor", lambda: sla.cholesky(system.mass_matrix.toarray(), lower=False))
+
+
+def _draw(rng, R: np.ndarray, samples: int) -> np.ndarray:
+    """``samples`` draws of ``R⁻¹z`` (z standard normal): covariance ``(RᵀR)⁻¹``, shape (samples, N)."""
+    import scipy.linalg as sla
+
+    return sla.solve_triangular(R, rng.standard_normal((R.shape[0], samples)), lower=False).T
 
 
 def initial_state(system, *, x0=None, v0=None, samples: int = 1, seed: int = 0):
@@ -113,8 +142,6 @@ def initial_state(system, *, x0=None, v0=None, samples: int = 1, seed: int = 0):
     An ensemble of one shared start has no entropy (S = −∞): the thermodynamics needs per-sample
     starts such as ``x0='gibbs', v0='maxwell'`` (DESIGN.md §6.1).
     """
-    import scipy.linalg as sla
-
     N = system.n_dof
     rng = np.random.default_rng(seed_stream(seed, "initial"))
 
@@ -126,11 +153,6 @@ def initial_state(system, *, x0=None, v0=None, samples: int = 1, seed: int = 0):
             raise ValueError(f"{name} must have shape ({N},) or ({samples}, {N}) (node order × labels), got {a.shape}")
         return np.array(a, dtype=float)
 
-    def _thermal(name, what):
-        if system.kT <= 0:
-            raise ValueError(f"{name}={what!r} draws from a thermal law and needs temperature > 0")
-        return system.kT
-
     if x0 is None:
         x = np.broadcast_to(rng.uniform(0.0, 1.0, N), (samples, N)).copy()
     elif isinstance(x0, str):
@@ -139,15 +161,8 @@ def initial_state(system, *, x0=None, v0=None, samples: int = 1, seed: int = 0):
         if x0 == "uniform":
             x = rng.uniform(0.0, 1.0, (samples, N))
         else:
-            kT = _thermal("x0", x0)
-            K = system.stiffness_matrix.toarray()
-            try:
-                R = sla.cholesky(K, lower=False)
-            except sla.LinAlgError:
-                raise ValueError("x0='gibbs' needs every mode pinned by a spring (K positive definite); this "
-                                 "system leaves a mode free, whose equilibrium law is flat") from None
-            mean = sla.cho_solve((R, False), system.force_offset)
-            x = mean + np.sqrt(kT) * _gaussian(rng, lambda: R, samples, N)
+            mean, R = gibbs_positions(system)
+            x = mean + np.sqrt(system.kT) * _draw(rng, R, samples)
     else:
         x = _shape(x0, "x0")
     if v0 is None or (isinstance(v0, str) and v0 == "rest"):
@@ -155,9 +170,8 @@ def initial_state(system, *, x0=None, v0=None, samples: int = 1, seed: int = 0):
     elif isinstance(v0, str):
         if v0 not in VELOCITIES:
             raise ValueError(f"v0 must be an array or one of {', '.join(map(repr, VELOCITIES))}; got {v0!r}")
-        kT = _thermal("v0", v0)
-        vrng = np.random.default_rng(seed_stream(seed, "velocities"))
-        v = np.sqrt(kT) * _gaussian(vrng, lambda: sla.cholesky(system.mass_matrix.toarray(), lower=False), samples, N)
+        R = maxwell_factor(system)
+        v = np.sqrt(system.kT) * _draw(np.random.default_rng(seed_stream(seed, "velocities")), R, samples)
     else:
         v = _shape(v0, "v0")
     return x, v

@@ -32,6 +32,7 @@ import numpy as np
 import scipy.linalg as sla
 
 from ..oracles import diffusion_matrix, drift_matrix, ou_propagator
+from ..run import gibbs_positions, maxwell_factor
 from ..system import System
 from .protocol import Protocol, as_protocol
 
@@ -147,14 +148,7 @@ def initial_moments(system: System, *, x0="gibbs", v0="maxwell") -> InitialLaw:
     mean, cov = np.zeros(2 * N), np.zeros((2 * N, 2 * N))
     gaussian = True
     if isinstance(x0, str) and x0 == "gibbs":
-        if kT <= 0:
-            raise ValueError("x0='gibbs' needs temperature > 0")
-        K = system.stiffness_matrix.toarray()
-        try:
-            R = sla.cholesky(K, lower=False)
-        except sla.LinAlgError:
-            raise ValueError("x0='gibbs' needs every mode pinned by a spring (K positive definite)") from None
-        mean[:N] = sla.cho_solve((R, False), system.force_offset)
+        mean[:N], R = gibbs_positions(system)
         cov[:N, :N] = kT * sla.cho_solve((R, False), np.eye(N))
         S_x = gaussian_entropy(cov[:N, :N])
     elif isinstance(x0, str) and x0 == "uniform":
@@ -169,9 +163,7 @@ def initial_moments(system: System, *, x0="gibbs", v0="maxwell") -> InitialLaw:
     if v0 is None or (isinstance(v0, str) and v0 == "rest"):
         S_v = -np.inf
     elif isinstance(v0, str) and v0 == "maxwell":
-        if kT <= 0:
-            raise ValueError("v0='maxwell' needs temperature > 0")
-        cov[N:, N:] = kT * np.linalg.inv(system.mass_matrix.toarray())
+        cov[N:, N:] = kT * sla.cho_solve((maxwell_factor(system), False), np.eye(N))
         S_v = gaussian_entropy(cov[N:, N:])
     elif isinstance(v0, str):
         raise ValueError(f"v0 must be 'maxwell', 'rest' or an array (N,); got {v0!r}")
