@@ -176,7 +176,7 @@ def energy_report(spec, *, units: Units | None = None, target_mse: float | None 
                    entropy_change={"nats": hi, "bits": hi / LN2, "bracket_nats": [lo, hi], "exact": law.gaussian},
                    efficiency=minimum / heat if heat > 0 else float("nan"))
         if backend is not None:
-            out["simulated"] = _simulated(system, spec, backend=backend, t=t_hit, exact_heat=heat, units=units,
+            out["simulated"] = _simulated(system, backend=backend, t=t_hit, exact_heat=heat, units=units,
                                           x0=x0, v0=v0, samples=samples, seed=seed, progress=progress)
     if batch_size is not None:
         tpb = float(time_per_batch if time_per_batch is not None else 0.1)
@@ -190,7 +190,7 @@ def energy_report(spec, *, units: Units | None = None, target_mse: float | None 
     return out
 
 
-def _simulated(system, spec, *, backend, t, exact_heat, units, x0, v0, samples, seed, progress) -> dict:
+def _simulated(system, *, backend, t, exact_heat, units, x0, v0, samples, seed, progress) -> dict:
     """The heat to time ``t`` measured on a backend, with its standard error and z against the exact value."""
     if backend == "mech":
         from ss_mech import simulate
@@ -199,16 +199,17 @@ def _simulated(system, spec, *, backend, t, exact_heat, units, x0, v0, samples, 
                         save_states=False, progress=progress)
     elif backend == "circuit":
         from ss_circuit import simulate_circuit
-        from ss_circuit.sources import default_dt_noise
+        from ss_circuit.simulate import default_max_step
 
-        dt = min(0.5 * default_dt_noise(system), t / 100)
-        traj = simulate_circuit(system, t_end=t, dt=dt, x0=x0, v0=v0, samples=samples, seed=seed, n_out=2,
-                                scaling=units.scaling(), progress=progress)
+        traj = simulate_circuit(system, t_end=t, dt=default_max_step(system, t), x0=x0, v0=v0, samples=samples,
+                                seed=seed, n_out=2, scaling=units.scaling(), progress=progress)
     else:
         raise ValueError(f"backend must be 'mech' or 'circuit', got {backend!r}")
+    from .compare.checks import z_score
+
     q = traj.heat[-1]
-    mean, se = float(q.mean()), float(q.std(ddof=1) / math.sqrt(q.size)) if q.size > 1 else 0.0
-    z = (mean - exact_heat) / se if se > 0 else float("nan")
+    mean, se = float(q.mean()), float(traj.sem("heat")[-1])
+    z = z_score(mean, se, exact_heat, 0.0)
     return {"backend": backend, "samples": int(q.size), "heat_J": mean * units.energy, "heat_se_J": se * units.energy,
             "heat_kT": mean / system.kT, "z": z,
             "source": "∫R i² − ∫i·V_noise in ngspice" if backend == "circuit" else "∫vᵀΓv dt − ∫v∘η (torchsde)"}

@@ -29,7 +29,7 @@ from .scaling import Scaling
 from .sources import NOISE_MODES, draw_noise
 
 __all__ = ["simulate_circuit", "simulate_spec", "netlist_from_spec", "scaling_from_options", "circuit_options",
-           "to_si"]
+           "default_max_step", "to_si"]
 
 START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 
@@ -250,15 +250,21 @@ def _scaling(system, opts: dict) -> Scaling:
                                 inductance=opts.get("inductance"), capacitance=opts.get("capacitance"))
 
 
+def default_max_step(system, t_end: float) -> float:
+    """ngspice's default maximum step: half the default knot spacing (which keeps the
+    backward-Euler steps after each knot small), and at most a hundredth of the run."""
+    from .sources import default_dt_noise
+    return min(0.5 * default_dt_noise(system), t_end / 100)
+
+
 def _max_step(spec, opts: dict, dt=None) -> float:
-    """ngspice's maximum step: given, the spec's ``circuit.max_step`` (or ``run.dt``), else half the
-    default knot spacing (which keeps the backward-Euler steps after each knot small)."""
+    """ngspice's maximum step: given, the spec's ``circuit.max_step`` (or ``run.dt``), else
+    :func:`default_max_step`."""
     if dt is not None:
         return dt
     if "max_step" in opts:
         return opts["max_step"]
-    from .sources import default_dt_noise
-    return min(0.5 * default_dt_noise(spec.system), spec.run.t_end / 100)
+    return default_max_step(spec.system, spec.run.t_end)
 
 
 def simulate_spec(spec, **kw):
