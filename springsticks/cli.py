@@ -281,7 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--epochs", type=int, default=10)
     f.add_argument("--batch-size", type=int, default=16)
     f.add_argument("--time-per-batch", type=float, default=0.1)
-    f.add_argument("--method", default="euler")
+    f.add_argument("--method", default="auto",
+                   help="solver (default auto: the exact solver at T = 0 for a small machine, else euler)")
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--plot", help="save a figure of the fit (PNG)")
     f.add_argument("--json", action="store_true")
