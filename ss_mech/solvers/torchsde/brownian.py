@@ -2,8 +2,6 @@
 
 * :class:`StepBrownian` — seeded Gaussian increments on the step grid, drawn per block of steps:
   what every stochastic simulation uses (with the space-time Lévy area for ``srk``);
-* :func:`brownian_motion` — torchsde's ``BrownianInterval`` (exact Brownian increments between any
-  two times), kept for callers that query off a grid;
 * :class:`ZeroBrownian` — no noise (T = 0);
 * :class:`SampledBrownian` — the integral of a :class:`~ss_mech.noise.SampledNoise` (the signal a
   circuit is fed), for the pathwise comparison with a circuit.
@@ -16,18 +14,9 @@ import math
 
 import numpy as np
 import torch
-from torchsde import BrownianInterval
 from torchsde._brownian.brownian_base import BaseBrownian
 
-__all__ = ["StepBrownian", "brownian_motion", "ZeroBrownian", "SampledBrownian"]
-
-
-def brownian_motion(t0: float, t1: float, *, samples: int, n_noise: int, seed: int, method: str,
-                    dtype=torch.float64, device="cpu") -> BrownianInterval:
-    """A seeded torchsde Brownian motion of shape (samples, n_noise) on [t0, t1]."""
-    levy = "space-time" if method == "srk" else "none"
-    return BrownianInterval(t0=t0, t1=t1, size=(samples, n_noise), dtype=dtype, device=device,
-                            entropy=int(seed), levy_area_approximation=levy)
+__all__ = ["StepBrownian", "ZeroBrownian", "SampledBrownian"]
 
 
 class ZeroBrownian(BaseBrownian):

@@ -147,11 +147,9 @@ def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init:
 
     y = torch.as_tensor(np.concatenate([x_init, v_init], axis=1), dtype=dtype, device=device)
     record(0, x_init, v_init)
-    # One sdeint call per chunk of steps (torchsde checks the SDE's contract on every call, at the
-    # price of a few extra evaluations), within the memory budget: the chunks depend on the step
-    # grid and the budget, never on the output times, so neither do the results.
-    # At least 4 steps a call: torchsde evaluates the drift and the diffusion again to check the
-    # model's shapes on every call, which would double the work of one-step chunks of a huge system.
+    # One sdeint call per chunk of steps within the memory budget: the chunks depend on the step grid
+    # and the budget, never on the output times, so neither do the results. At least 4 steps a call:
+    # torchsde evaluates the drift and the diffusion again on every call to check the model's shapes.
     chunk = min(steps_total, max(4, int(max_chunk_bytes // max(1, samples * 2 * N * 8))))
     t_cur = torch.tensor(0.0, dtype=dtype, device=device)
     D = torch.zeros(samples, dtype=dtype, device=device)
