@@ -265,3 +265,23 @@ def test_thread_policy_small_problems_single_threaded_env_overrides(monkeypatch)
     monkeypatch.setenv(ENV, "many")
     with pytest.raises(ValueError, match="SPRINGSTICKS_THREADS must be an integer"):
         thread_count(100)
+
+
+@pytest.mark.parametrize("method, dt", [("srk", 0.02), ("euler", 0.005), ("heun", 0.01)])
+def test_step_brownian_gives_each_scheme_the_ornstein_uhlenbeck_law(method, dt):
+    """Oracle: the exact OU mean and variances at t = 3, from the per-step increments of StepBrownian.
+
+    (This checks the increments' law, not srk's Lévy-area term: at these steps that term moves the
+    variances by far less than their standard error.)"""
+    from ss_mech import Grid
+    from ss_mech.oracles import ou_moments
+
+    s = System(Grid((1,), (0.0,), (1.0,)), X=[[0.0], [0.5], [1.0]], y=[0.3, 0.0, -0.2], friction=2.0, temperature=1.0)
+    x0, n = np.array([0.5, 0.5]), 8000
+    mean, cov = ou_moments(s, 3.0, x0=x0, v0=np.zeros(2))
+    tr = simulate(s, t_end=3.0, dt=dt, method=method, x0=x0, samples=n, n_out=2, seed=11, save_states=False)
+    Y = np.concatenate([tr.x_end, tr.v_end], axis=1)
+    d = np.diag(cov)
+    assert np.all(np.abs(Y.mean(0) - mean) < 4 * np.sqrt(d / n))
+    se = np.sqrt(2 * d * d / n)  # standard error of a Gaussian sample variance
+    assert np.all(np.abs(np.diag(np.cov(Y.T)) - d) < 4 * se)
