@@ -33,15 +33,42 @@ __all__ = ["drift_matrix", "diffusion_matrix", "exact_deterministic", "ou_propag
 def drift_matrix(system: System) -> tuple[np.ndarray, np.ndarray]:
     """``A`` (2N × 2N) and ``c`` (2N,) of ``ẏ = A y + c`` (dense)."""
     N = system.n_dof
-    # M⁻¹ and M⁻¹Γ depend on the sticks alone: computed once per machine, shared by its spring sets
-    Minv = system.shared("M_inv_dense", lambda: sla.inv(system.mass_matrix.toarray()))
+    Minv = _mass_inverse(system)
     Minv_G = system.shared("M_inv_Gamma_dense", lambda: Minv @ system.damping_matrix.toarray())
     A = np.zeros((2 * N, 2 * N))
     A[:N, N:] = np.eye(N)
-    A[N:, :N] = -(system.stiffness_matrix @ Minv.T).T  # M⁻¹K with K sparse (M⁻¹ symmetric)
+    A[N:, :N] = -Minv @ _dense_stiffness(system)
     A[N:, N:] = -Minv_G
     c = np.concatenate([np.zeros(N), Minv @ system.force_offset])
     return A, c
+
+
+def _mass_inverse(system: System) -> np.ndarray:
+    """M⁻¹ (dense): it depends on the sticks alone, so it is computed once per machine and shared
+    by all its spring sets."""
+    return system.shared("M_inv_dense", lambda: sla.inv(system.mass_matrix.toarray()))
+
+
+#: the most lever entries (springs × dof) :func:`_dense_stiffness` expands densely (32 MB)
+_DENSE_LEVERS = 1 << 22
+
+
+def _dense_stiffness(system: System) -> np.ndarray:
+    """K = Σ_springs k_e c_e c_eᵀ as a dense (N × N) array.
+
+    A mini-batch's few springs are expanded to dense levers and multiplied directly: the sparse
+    product behind :attr:`System.stiffness_matrix` costs ~0.3 ms of scipy.sparse bookkeeping per
+    batch, most of a small exact step. Many springs take the sparse product.
+    """
+    N = system.n_dof
+    groups = system.elements.of_kind("spring")
+    if "stiffness_matrix" in system.__dict__ or sum(len(g) for g in groups) * N > _DENSE_LEVERS:
+        return system.stiffness_matrix.toarray()
+    K = np.zeros((N, N))
+    for g in groups:
+        C = g.levers.toarray()
+        K += C.T @ (g.values[:, None] * C)
+    return K
 
 
 def diffusion_matrix(system: System) -> np.ndarray:
@@ -52,7 +79,7 @@ def diffusion_matrix(system: System) -> np.ndarray:
         return Q
     kT = system.kT
     if system.noise == "fdt":
-        Minv = np.linalg.inv(system.mass_matrix.toarray())
+        Minv = _mass_inverse(system)
         Q[N:, N:] = Minv @ (2 * kT * system.damping_matrix.toarray()) @ Minv
     else:
         Q[N:, N:] = np.eye(N) * 2 * kT * system.friction / system.stick_mass

@@ -143,7 +143,7 @@ def initial_state(system, *, x0=None, v0=None, samples: int = 1, seed: int = 0):
     starts such as ``x0='gibbs', v0='maxwell'`` (DESIGN.md §6.1).
     """
     N = system.n_dof
-    rng = np.random.default_rng(seed_stream(seed, "initial"))
+    rng = None if (x0 is not None and not isinstance(x0, str)) else np.random.default_rng(seed_stream(seed, "initial"))
 
     def _shape(a, name):
         a = as_finite_array(a, name)

@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 
 from .run import initial_state, seed_stream
 from .solvers import simulate
+from .solvers.threads import solver_threads
 from .system import System
 from .trajectory import Trajectory
 from .validation import positive, positive_int
@@ -122,29 +123,32 @@ def train(system: System, X, y, *, batch_size: int = 16, epochs: int = 10, time_
     parts, batches, previous = [], [], None
     start, b, interrupted = time.perf_counter(), 0, False
     bar = tqdm(total=n_batches, desc="train", unit="batch", disable=not progress, leave=False)
-    try:
-        for epoch, epoch_batches in enumerate(schedule, start=1):
-            for idx in epoch_batches:
-                current = system.with_data(X[idx], y[idx])
-                switch = (current.potential(x) - previous.potential(x)) if previous is not None else np.zeros(samples)
-                seg = integrator(current, t_end=time_per_batch, dt=dt, method=method, x0=x, v0=v,
-                                 samples=samples, seed=batch_seeds[b], n_out=n_out_per_batch, **integrator_options)
-                seg.protocol_work = seg.protocol_work + switch[None, :]
-                parts.append(seg)
-                batches.append(idx)
-                x, v, previous = seg.x_end, seg.v_end, current
-                b += 1
-                bar.update(1)
-            history["epoch"].append(epoch)
-            history["train_mse"].append(_mse(system, x, X, y))
-            history["test_mse"].append(_mse(system, x, Xt, yt) if eval_set is not None else float("nan"))
-            history["time"].append(time.perf_counter() - start)
-            bar.set_postfix(train_mse=f"{history['train_mse'][-1]:.3g}")
-    except KeyboardInterrupt:
-        interrupted = True
-        warnings.warn(f"training interrupted after {b} of {n_batches} batches; the state reached is kept",
-                      RuntimeWarning, stacklevel=2)
-    finally:
-        bar.close()
+    # one BLAS thread limit around every batch (ss_mech.solvers.threads), not one per batch
+    with solver_threads(system.n_dof, torch_threads=False):
+        try:
+            for epoch, epoch_batches in enumerate(schedule, start=1):
+                for idx in epoch_batches:
+                    current = system.with_data(X[idx], y[idx])
+                    switch = (current.potential(x) - previous.potential(x)) if previous is not None \
+                        else np.zeros(samples)
+                    seg = integrator(current, t_end=time_per_batch, dt=dt, method=method, x0=x, v0=v,
+                                     samples=samples, seed=batch_seeds[b], n_out=n_out_per_batch, **integrator_options)
+                    seg.protocol_work = seg.protocol_work + switch[None, :]
+                    parts.append(seg)
+                    batches.append(idx)
+                    x, v, previous = seg.x_end, seg.v_end, current
+                    b += 1
+                    bar.update(1)
+                history["epoch"].append(epoch)
+                history["train_mse"].append(_mse(system, x, X, y))
+                history["test_mse"].append(_mse(system, x, Xt, yt) if eval_set is not None else float("nan"))
+                history["time"].append(time.perf_counter() - start)
+                bar.set_postfix(train_mse=f"{history['train_mse'][-1]:.3g}")
+        except KeyboardInterrupt:
+            interrupted = True
+            warnings.warn(f"training interrupted after {b} of {n_batches} batches; the state reached is kept",
+                          RuntimeWarning, stacklevel=2)
+        finally:
+            bar.close()
     traj = Trajectory.concatenate(parts) if parts else None
     return TrainingResult(x=x, v=v, trajectory=traj, history=history, batches=batches, interrupted=interrupted)

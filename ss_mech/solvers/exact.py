@@ -79,9 +79,7 @@ class ExactSolver(Solver):
         interval = t_end / (n_out - 1)
         Phi, phi, noise_cov = ou_propagator(system, interval)
         Y = np.concatenate([x0, v0], axis=1)  # (S, 2N)
-        xs = np.zeros((n_out, samples, N)) if save_states else None
-        vs = np.zeros((n_out, samples, N)) if save_states else None
-        K, U = np.zeros((n_out, samples)), np.zeros((n_out, samples))
+        states = np.zeros((n_out, samples, 2 * N))  # dense-sized systems only: at most 32 kB per sample and time
         rng = L = None
         if system.thermal:
             L = _sqrt_psd(noise_cov)
@@ -91,10 +89,11 @@ class ExactSolver(Solver):
                 Y = Y @ Phi.T + phi
                 if L is not None:
                     Y = Y + rng.standard_normal((samples, 2 * N)) @ L.T
-            x, v = Y[:, :N], Y[:, N:]
-            K[i], U[i] = system.kinetic(v), system.potential(x)
-            if save_states:
-                xs[i], vs[i] = x, v
+            states[i] = Y
+        xs, vs = states[..., :N], states[..., N:]
+        K, U = system.kinetic(vs), system.potential(xs)  # every output time in one product
+        if not save_states:
+            xs = vs = None
         E = K + U
         heat = E[0] - E  # Q = W − ΔE, no switches within one run
         # ⟨J⟩ = ½ tr(M⁻¹GGᵀ)·t: the bath's mean power (N γ k_BT for fdt), the same for every path
