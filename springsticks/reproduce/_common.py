@@ -11,7 +11,9 @@ Every reproduction is a function ``run(*, out, quick, progress, seed) -> dict``;
 * torch runs single-threaded for the duration (the systems here have at most a few
   hundred degrees of freedom, where intra-op threads cost more than they give, and the
   reproductions are meant to run on a shared two-core machine); the previous setting is
-  restored afterwards.
+  restored afterwards. torch is not imported for this: a reproduction that does not need it
+  (``mlp`` with the exact solver) never loads it, and one that loads it later gets one thread
+  from the solvers' policy (:mod:`ss_mech.solvers.threads`) or sets it itself.
 * the result is made JSON-ready (numpy scalars and arrays → floats and lists, NaN → None)
   and carries ``name``, ``quick``, ``seed`` and ``runtime_s``.
 """
@@ -24,7 +26,6 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import torch
 from tqdm.auto import tqdm
 
 from ..plotting import pyplot, save_figure
@@ -55,7 +56,12 @@ def format_table(headers: list[str], rows: list[list], *, title: str | None = No
 
 @contextmanager
 def single_thread():
-    """Run torch on one intra-op thread inside the block, restoring the previous count after."""
+    """Run torch on one intra-op thread inside the block, restoring the previous count after
+    (a no-op while torch is not loaded: nothing to set, and loading it costs a second)."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

@@ -108,6 +108,36 @@ def test_mlp_frozen_biases_stay_frozen_and_rng_untouched():
     assert torch.equal(same[0].weight, w0)  # same seed, same weights; only the biases differ
 
 
+def test_batched_mlp_training_equals_torch_sgd_on_each_network():
+    """train_mlps trains G networks in one batched pass; the oracle is torch.optim.SGD on each alone."""
+    import copy
+
+    X, Xt, e, et = mlp.make_data(2, n_train=48, n_test=16)
+    Y = np.stack([np.sin(X[:, 0]), X[:, 0] * X[:, 1], e], axis=1)
+    Yt = np.stack([np.sin(Xt[:, 0]), Xt[:, 0] * Xt[:, 1], et], axis=1)
+    batches = [np.arange(0, 16), np.arange(16, 32), np.arange(32, 48), np.arange(5, 21)]
+    nets = [mlp.make_mlp(frozen_biases=f, seed=s) for f, s in ((False, 1), (True, 2), (False, 3))]
+    refs = [copy.deepcopy(n) for n in nets]
+    hists = mlp.train_mlps(nets, X, Y, Xt, Yt, batches, epochs=2)
+    for g, (net, ref) in enumerate(zip(nets, refs)):
+        opt = torch.optim.SGD([p for p in ref.parameters() if p.requires_grad], lr=0.1)
+        Xg, yg = torch.as_tensor(X), torch.as_tensor(Y[:, g])[:, None]
+        before = []
+        for idx in batches:
+            opt.zero_grad()
+            loss = torch.mean((ref(Xg[idx]) - yg[idx]) ** 2)
+            loss.backward()
+            opt.step()
+            before.append(loss.item())
+        for p, q in zip(net.parameters(), ref.parameters()):
+            torch.testing.assert_close(p, q, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(hists[g]["paper_train"], [np.mean(before[:2]), np.mean(before[2:])], rtol=1e-12)
+        with torch.no_grad():
+            final = float(torch.mean((ref(Xg) - yg) ** 2))
+        assert hists[g]["train"][-1] == pytest.approx(final, rel=1e-12)
+    assert not torch.equal(nets[0][0].weight, mlp.make_mlp(frozen_biases=False, seed=1)[0].weight)  # it trained
+
+
 # ---------------------------------------------------------------------------- equilibrium
 def test_equilibrium_exact_ratios(equilibrium_quick):
     conv = equilibrium_quick["conventions"]
