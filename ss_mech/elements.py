@@ -22,7 +22,7 @@ element stands for (netlists print it as a comment).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import scipy.sparse as sp
@@ -44,12 +44,13 @@ class ElementGroup:
     name : str
         What the group is, e.g. ``'stick translation'``.
     values : ndarray (E,)
-        Mass (inertia), drag coefficient r (damper) or stiffness k (spring), in mechanical units.
+        Mass (inertia), drag coefficient r (damper) or stiffness k (spring), in mechanical units
+        (the data springs' one k is a read-only broadcast: copy before changing one element).
     levers : scipy.sparse.csr_matrix (E, N)
         Row e is the lever ``c_e`` over the N degrees of freedom.
     offsets : ndarray (E,) or None
         Spring rest offsets ``y_e`` (the data targets); ``None`` for other kinds.
-    meta : dict of ndarray
+    meta : mapping of str to ndarray
         Per-element integers saying what the element stands for (``stick``, ``node_a``,
         ``node_b``, ``label`` for sticks; ``point``, ``label`` for springs).
     """
@@ -59,7 +60,7 @@ class ElementGroup:
     values: np.ndarray
     levers: sp.csr_matrix
     offsets: np.ndarray | None = None
-    meta: dict = field(default_factory=dict)
+    meta: Mapping = field(default_factory=dict)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -172,16 +173,41 @@ def stick_elements(grid: Grid, n_labels: int, mass: float, friction: float) -> t
     return tuple(groups)
 
 
+class _SpringIndex(Mapping):
+    """The ``meta`` of the data springs, ``point`` and ``label`` per spring (point-major), made
+    when read: stored, they were two integer arrays the size of the data (42 MB at 2.6·10⁶
+    points) that only :meth:`ElementGroup.describe` reads."""
+
+    def __init__(self, n_points: int, n_labels: int):
+        self._shape = (int(n_points), int(n_labels))
+
+    def __getitem__(self, key):
+        B, m = self._shape
+        if key == "point":
+            return np.repeat(np.arange(B), m)
+        if key == "label":
+            return np.tile(np.arange(m), B)
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter(("point", "label"))
+
+    def __len__(self):
+        return 2
+
+
 def spring_elements(W: sp.csr_matrix, y: np.ndarray, n_labels: int, stiffness: float) -> ElementGroup:
     """One spring per (data point, label): lever = interpolation row, offset = target.
 
     ``W`` is the (B × nodes) interpolation matrix of the points, ``y`` their targets (B × m).
     """
     B, n_nodes = W.shape
-    meta = {"point": np.repeat(np.arange(B), n_labels), "label": np.tile(np.arange(n_labels), B)}
+    meta = _SpringIndex(B, n_labels)
+    # one stiffness for every spring: a read-only broadcast of k, not an array the size of the data
+    values = np.broadcast_to(float(stiffness), (B * n_labels,))
     if n_labels == 1:  # the levers are W itself: share its storage rather than hold a second copy
         levers = W if type(W) is sp.csr_matrix else sp.csr_matrix(W)
-        return ElementGroup("spring", "data spring", np.full(B, float(stiffness)), levers,
+        return ElementGroup("spring", "data spring", values, levers,
                             offsets=np.asarray(y, dtype=float).reshape(-1), meta=meta)
     W = W.tocoo()
     labels = np.arange(n_labels)
@@ -189,5 +215,5 @@ def spring_elements(W: sp.csr_matrix, y: np.ndarray, n_labels: int, stiffness: f
     cols = (W.col[:, None] * n_labels + labels).reshape(-1)
     data = np.repeat(W.data, n_labels)
     levers = sp.csr_matrix((data, (rows, cols)), shape=(B * n_labels, n_nodes * n_labels))
-    return ElementGroup("spring", "data spring", np.full(B * n_labels, float(stiffness)), levers,
+    return ElementGroup("spring", "data spring", values, levers,
                         offsets=np.asarray(y, dtype=float).reshape(-1), meta=meta)

@@ -246,11 +246,15 @@ def test_direct_mass_solve_agrees_with_cg_and_dense(shape, labels):
     B = torch.as_tensor(np.random.default_rng(0).standard_normal((system.n_dof, 3)))
     direct = MassSolver(M, method="direct", n_labels=labels)
     X = direct.solve(B)
-    assert direct.method == "direct" and direct._tri == (len(shape) == 1)
+    assert direct.method == "direct" and direct.factor.kind == ("tridiagonal" if len(shape) == 1 else "lu")
     res = np.abs(M @ X.numpy() - B.numpy()).max() / np.abs(B.numpy()).max()
     assert res < 1e-12
     np.testing.assert_allclose(X.numpy(), MassSolver(M, method="cg").solve(B).numpy(), rtol=0, atol=1e-9)
     assert MassSolver(M, n_labels=labels).method == ("direct" if system.n_dof > 512 else "dense")
+    # the solvers and the spectrum share the machine's one factorisation (ss_mech.mass)
+    from ss_mech.mass import node_mass_factor
+    from ss_mech.solvers.torchsde.sde import LangevinSDE
+    assert LangevinSDE(system, mass_solver="direct").mass.factor is node_mass_factor(system)
 
 
 def test_thread_policy_small_problems_single_threaded_env_overrides(monkeypatch):

@@ -5,9 +5,9 @@ sticks, so ``M = M_nodes ⊗ I_m`` (node order × labels): one factorisation of 
 matrix serves all labels, the right-hand side reshaped to (nodes, m·S). It is computed once per
 grid (the solver is shared by every System made from the same sticks) and applied directly:
 
-* ``'direct'`` (default above ``dense_max``): in 1-D ``M_nodes`` is tridiagonal and SPD, so
-  LAPACK's ``pttrf``/``pttrs`` solve it in O(nodes); in 2-D and up a sparse LU with a
-  fill-reducing column order (``scipy.sparse.linalg.splu``, COLAMD). CPU only.
+* ``'direct'`` (default above ``dense_max``): the machine's shared factorisation of ``M_nodes``
+  (:mod:`ss_mech.mass`): in 1-D LAPACK's ``pttrf``/``pttrs`` (tridiagonal, O(nodes)); in 2-D and
+  up a sparse LU with a minimum-degree order. CPU only.
 * ``'dense'`` (default up to ``dense_max`` degrees of freedom): a precomputed ``M⁻¹`` (M is well
   conditioned, so the inverse is accurate), where any call overhead would dominate.
 * ``'cg'``: Jacobi-preconditioned conjugate gradients, kept for other devices. The mass matrix is
@@ -20,9 +20,9 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 import torch
-from scipy.linalg import lapack
+
+from ...mass import NodeMassFactor, spd_lu
 
 __all__ = ["to_torch_csr", "to_torch_operator", "spd_lu", "MassSolver", "DENSE_MAX_DOF"]
 
@@ -32,21 +32,16 @@ DENSE_MAX_DOF = 256
 
 
 def to_torch_csr(A: sp.spmatrix, *, dtype=torch.float64, device="cpu") -> torch.Tensor:
+    """``A`` as a torch sparse CSR tensor; 32-bit indices when they fit (half the index memory of
+    torch's default int64, and the same product)."""
     A = sp.csr_matrix(A)
     A.sort_indices()
+    index = torch.int32 if max(A.nnz, *A.shape) < 2 ** 31 - 1 else torch.int64
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
         return torch.sparse_csr_tensor(
-            torch.as_tensor(A.indptr, dtype=torch.int64), torch.as_tensor(A.indices, dtype=torch.int64),
+            torch.as_tensor(A.indptr, dtype=index), torch.as_tensor(A.indices, dtype=index),
             torch.as_tensor(A.data, dtype=dtype), size=A.shape, device=device, check_invariants=False)
-
-
-def spd_lu(A: sp.spmatrix):
-    """A sparse LU of a symmetric positive definite ``A`` that keeps its fill small: minimum degree
-    on ``A + Aᵀ`` with SuperLU's symmetric mode (no pivoting off the diagonal). On the 512² grid's
-    mass matrix it holds 206 MB against COLAMD's 370 MB, and factorises in 1.5 s against 2.7 s."""
-    return spla.splu(sp.csc_matrix(A), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                     options={"SymmetricMode": True})
 
 
 def to_torch_operator(A: sp.spmatrix, *, dtype=torch.float64, device="cpu") -> torch.Tensor:
@@ -72,6 +67,10 @@ class MassSolver:
         a device other than the CPU). See the module docstring.
     n_labels : int
         Labels m, so that ``M = M_nodes ⊗ I_m`` (C order over nodes × labels).
+    factor : callable, optional
+        Returns the :class:`~ss_mech.mass.NodeMassFactor` of ``M_nodes`` for the direct method
+        (called only when that method is used): the machine's shared one,
+        :func:`ss_mech.mass.node_mass_factor`. Default: factorise ``M`` here.
 
     Attributes
     ----------
@@ -80,7 +79,8 @@ class MassSolver:
     """
 
     def __init__(self, M: sp.spmatrix, *, dtype=torch.float64, device="cpu", rtol: float | None = None,
-                 method: str = "auto", dense_max: int = 512, maxiter: int = 500, n_labels: int = 1):
+                 method: str = "auto", dense_max: int = 512, maxiter: int = 500, n_labels: int = 1,
+                 factor=None):
         N = M.shape[0]
         if method not in ("auto", "direct", "dense", "cg"):
             raise ValueError(f"method must be 'auto', 'direct', 'dense' or 'cg', got {method!r}")
@@ -97,15 +97,7 @@ class MassSolver:
         self._dtype = dtype
         if self.method == "direct":
             self._m = int(n_labels)
-            Mn = sp.csr_matrix(M)[:: self._m, :: self._m]
-            coo = Mn.tocoo()
-            if np.all(np.abs(coo.row - coo.col) <= 1):  # 1-D: tridiagonal
-                d, e, info = lapack.dpttrf(Mn.diagonal(), Mn.diagonal(1).copy())
-                if info != 0:
-                    raise np.linalg.LinAlgError(f"the mass matrix is not positive definite (pttrf info {info})")
-                self.factor, self._tri = (d, e), True
-            else:
-                self.factor, self._tri = spd_lu(Mn), False
+            self.factor = factor() if factor is not None else NodeMassFactor(sp.csr_matrix(M)[:: self._m, :: self._m])
         elif self.method == "dense":
             Md = torch.as_tensor(M.toarray(), dtype=torch.float64)
             self._inv = torch.cholesky_inverse(torch.linalg.cholesky(Md)).to(dtype=dtype, device=device)
@@ -124,10 +116,7 @@ class MassSolver:
     def _direct(self, B: torch.Tensor) -> torch.Tensor:
         N, S = B.shape
         rhs = np.ascontiguousarray(B.detach().cpu().numpy(), dtype=np.float64).reshape(N // self._m, self._m * S)
-        if self._tri:
-            X, info = lapack.dpttrs(*self.factor, rhs)
-        else:
-            X = self.factor.solve(rhs)
+        X = self.factor.solve(rhs)
         return torch.from_numpy(np.ascontiguousarray(X).reshape(N, S)).to(self._dtype)
 
     def _cg(self, B: torch.Tensor) -> torch.Tensor:

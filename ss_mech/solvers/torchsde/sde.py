@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import torch
 
+from ...mass import node_mass_factor
 from ...system import System
 from .linalg import MassSolver, to_torch_operator
 
@@ -53,8 +54,9 @@ class LangevinSDE(torch.nn.Module):
         self.N = system.n_dof
         kw = dict(dtype=dtype, device=device)
         key = (str(dtype), str(device), mass_solver)
-        self.mass = system.shared(("mass_solver",) + key,
-                                  lambda: MassSolver(system.mass_matrix, method=mass_solver, n_labels=system.n_labels, **kw))
+        self.mass = system.shared(("mass_solver",) + key, lambda: MassSolver(
+            system.mass_matrix, method=mass_solver, n_labels=system.n_labels,
+            factor=lambda: node_mass_factor(system), **kw))
         self.M = system.shared(("M_torch",) + key, lambda: to_torch_operator(system.mass_matrix, **kw))
         self.Gamma = (system.shared(("Gamma_torch",) + key, lambda: to_torch_operator(system.damping_matrix, **kw))
                       if system.friction > 0 else None)
