@@ -14,6 +14,10 @@ the other, so a busy or slow machine moves both:
   (``method='auto'`` picks it), with torchsde's euler and srk, against the authors' reported
   5.7 s per mini-batch × 800 mini-batches = 4560 s; and the wall time of
   ``springsticks reproduce mlp --json`` with its own ``timing`` object.
+* **ngspice** — wall time per accepted time point and per element for 1-D circuits of 2…128
+  sticks at T = 0 (4 elements per stick, a capacitor per point), and the cost of the noise: the
+  same circuits at T > 0 with one Johnson source per resistor, fed as sampled knots
+  (``samples``) or as ngspice's TRNOISE, as a ratio to the noiseless run.
 * **start-up** — ``springsticks --help``, wall time of the whole process.
 
 ``--json`` prints one object with every number.
@@ -101,6 +105,53 @@ def _paper_config(method: str) -> float:
     return time.perf_counter() - t0
 
 
+def _chain(n: int, temperature: float):
+    from ss_mech import Grid, System
+
+    X = np.linspace(0.0, 1.0, 2 * n)[:, None]
+    return System(Grid((n,), (0.0,), (1.0,)), X=X, y=np.sin(2 * np.pi * X[:, 0]), mass=1.0, stiffness=1.0,
+                  friction=4.0, temperature=temperature)
+
+
+def circuit_benchmark(*, quick: bool = False, t_end: float = 2.0, dt: float = 2e-3, say=print) -> dict:
+    """ngspice seconds per point and element vs circuit size, and the cost ratio of the noise.
+
+    Every run is one shared-mode transient in this process over the same horizon and maximum step
+    (``dt``, mechanical time), so the time per accepted point compares circuits; noise knots every
+    ``5·dt`` for every size.
+    """
+    from ss_circuit import simulate_circuit
+
+    def run(system, mode):
+        return simulate_circuit(system, t_end=t_end, dt=dt, x0=np.zeros(system.n_dof), n_out=11, noise_mode=mode,
+                                dt_noise=5 * dt if system.thermal else None)
+
+    sizes = (2, 8, 32) if quick else (2, 8, 32, 128)
+    size_rows, noise_rows = [], []
+    say(f"ngspice (t_end {t_end}, max step {dt}); size at T = 0:")
+    for n in sizes:
+        tr = run(_chain(n, 0.0), "none")
+        el, pts, ng = tr.meta["elements"]["total"], tr.stats["points"], tr.stats["ngspice_time"]
+        size_rows.append({"sticks": n, "elements": el, "points": pts, "ngspice_s": ng, "us_per_point": 1e6 * ng / pts,
+                          "us_per_point_element": 1e6 * ng / pts / el})
+        say(f"  {n:4d} sticks {el:5d} elements {pts:6d} points  {ng:7.3f} s  {1e6 * ng / pts:8.1f} us/point  "
+            f"{1e6 * ng / pts / el:7.3f} us/point/element")
+    say("ngspice noise cost (time / time of the same circuit without noise):")
+    for n in sizes:
+        system = _chain(n, 1.0)
+        quiet = run(system, "none").stats["ngspice_time"]
+        for mode in ("samples", "trnoise"):
+            tr = run(system, mode)
+            st = tr.stats
+            noise_rows.append({"sticks": n, "sources": tr.meta["elements"]["noise_sources"], "mode": mode,
+                               "points": st["points"], "ngspice_s": st["ngspice_time"],
+                               "us_per_point": 1e6 * st["ngspice_time"] / st["points"],
+                               "ratio_to_noiseless": st["ngspice_time"] / quiet})
+            say(f"  {n:4d} sticks {noise_rows[-1]['sources']:5d} sources {mode:>8}  {st['ngspice_time']:7.3f} s  "
+                f"ratio {st['ngspice_time'] / quiet:6.2f}")
+    return {"size": size_rows, "noise": noise_rows, "t_end": t_end, "dt": dt}
+
+
 def _wall(cmd: list[str]) -> float:
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True)
@@ -137,10 +188,11 @@ def run_benchmark(*, quick: bool = False, json_out: bool = False) -> dict:
     out = subprocess.run(exe + ["reproduce", "mlp", "--json"], check=True, capture_output=True, text=True)
     mlp = {"wall_s": time.perf_counter() - t0, "timing": json.loads(out.stdout).get("timing")}
     say(f"springsticks reproduce mlp --json: {mlp['wall_s']:.2f} s wall (its timing: {mlp['timing']})")
+    circuit = circuit_benchmark(quick=quick, say=say)
     help_s = min(_wall(exe + ["--help"]) for _ in range(5))
     say(f"springsticks --help: {help_s:.3f} s (fastest of 5)")
     result = {"cases": rows, "scaling_exponent": slope, "paper_mlp_config": paper, "reproduce_mlp": mlp,
-              "help_s": help_s}
+              "circuit": circuit, "help_s": help_s}
     if json_out:
         print(json.dumps(result))
     return result
