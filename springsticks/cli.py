@@ -117,7 +117,8 @@ def _fit(args) -> int:
     out = {"source": source, "train_points": int(X.shape[0]), "test_points": int(len(Xt)),
            "train_mse": reg.mse(X, y), "test_mse": reg.mse(Xt, yt) if len(Xt) else None, "lstsq_mse": lstsq,
            "history": reg.history_, "heights": reg.x_.tolist(), "grid": reg.system_.grid.to_dict(),
-           "dt": reg.trajectory_.meta["dt"], "wall_time": reg.history_["time"][-1]}
+           "dt": reg.trajectory_.meta["dt"], "wall_time": reg.history_["time"][-1],
+           "interrupted": bool(reg.interrupted_), "epochs_completed": len(reg.history_["epoch"]) - 1}
     if args.plot:
         from .plotting import plot_fit
         plot_fit(reg, X, y, path=args.plot, truth=None if args.csv else get_function(args.function))
@@ -131,7 +132,11 @@ def _fit(args) -> int:
               f"   least-squares optimum {lstsq:.4g}")
         if args.plot:
             print(f"  figure: {args.plot}")
-    return 0
+    if reg.interrupted_:  # Ctrl-C: the machine as training left it, reported, and the status says so
+        print(f"springsticks fit: interrupted after {out['epochs_completed']} of {args.epochs} epochs; "
+              "the result above is the state reached", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
 
 
 # ---------------------------------------------------------------------------- netlist

@@ -31,7 +31,8 @@ from tqdm.auto import tqdm
 from ..plotting import pyplot, save_figure
 from ss_mech.serialize import atomic_write, completed_files, jsonable, recording_writes
 
-__all__ = ["reproduction", "pyplot", "save_figure", "label_axes", "format_table", "jsonable", "single_thread", "steps"]
+__all__ = ["reproduction", "pyplot", "save_figure", "label_axes", "format_table", "jsonable", "single_thread", "steps",
+           "require_complete", "simulate"]
 
 
 def label_axes(ax, xlabel: str, ylabel: str, title: str | None = None, *, legend: dict | None = None,
@@ -68,6 +69,24 @@ def single_thread():
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def require_complete(interrupted: bool) -> None:
+    """Re-raise Ctrl-C that a library call caught: the training returns the state it reached when
+    interrupted (right for ``fit`` at the prompt), but a reproduction built on a truncated run
+    would report wrong numbers; :func:`reproduction` then names the files completed."""
+    if interrupted:
+        raise KeyboardInterrupt
+
+
+def simulate(system, **options):
+    """:func:`ss_mech.simulate` for a reproduction: Ctrl-C is re-raised (:func:`require_complete`)
+    instead of returning the output times completed."""
+    from ss_mech.solvers import simulate as simulate_to_end
+
+    traj = simulate_to_end(system, **options)
+    require_complete(bool(traj.meta.get("interrupted", False)))
+    return traj
 
 
 def steps(iterable, *, desc: str, progress: bool, total: int | None = None):

@@ -59,10 +59,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ss_mech.solvers import simulate
 from ss_mech.oracles import least_squares
 from ss_mech.thermo import paper_barrier as pb
-from ._common import format_table, label_axes, pyplot, reproduction, save_figure, steps
+from ._common import format_table, label_axes, pyplot, reproduction, save_figure, simulate, steps
 
 __all__ = ["PAPER_DF_MIN", "PAPER_COEFFICIENT", "config", "run_point", "k_sweep", "sample_count_sweep",
            "identity_check", "run"]

@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from ss_mech.grid import Grid
-from ss_mech.solvers import simulate
 from ss_mech.system import System
+from ._common import simulate
 
 __all__ = ["physical_version", "figure_physical"]
 

@@ -51,9 +51,8 @@ import numpy as np
 
 from ss_mech.oracles import least_squares, stationary_covariance
 from ss_mech.grid import Grid
-from ss_mech.solvers import simulate
 from ss_mech.system import NOISE_CONVENTIONS, System
-from ._common import format_table, pyplot, reproduction, save_figure, steps
+from ._common import format_table, pyplot, reproduction, save_figure, simulate, steps
 
 __all__ = ["make_system", "exact_ratios", "paper_kinetic_ratio", "simulated_ratios", "run"]
 

@@ -36,13 +36,12 @@ import numpy as np
 
 from ss_mech.oracles import least_squares
 from ss_mech.grid import Grid
-from ss_mech.solvers import simulate
 from ..plotting import draw_machine_1d
 from ss_mech.regressor import SpringsSticksRegressor
 from ss_mech.serialize import atomic_write
 from ss_mech.spectrum import slowest_rate
 from ss_mech.system import System
-from ._common import format_table, label_axes, pyplot, reproduction, save_figure
+from ._common import format_table, label_axes, pyplot, reproduction, require_complete, save_figure, simulate
 
 __all__ = ["relax_sine", "fit_surface", "run"]
 
@@ -74,6 +73,7 @@ def fit_surface(*, n_sticks: int = 5, epochs: int = 10, seed: int = 0) -> dict:
     reg = SpringsSticksRegressor(n_sticks, u_min=-1.0, u_max=1.0, friction=10.0, time_per_batch=1.0,
                                  batch_size=16, epochs=epochs, seed=seed)
     reg.fit(X, y, eval_set=(X_test, y_test))
+    require_complete(reg.interrupted_)
     x_ls, mse_ls = least_squares(reg.system_.with_data(X, y))
     test_ls = float(np.mean((reg.system_.predict(x_ls, X_test)[:, 0] - y_test) ** 2))
     return {"regressor": reg, "X": X, "y": y, "ls": (mse_ls, test_ls)}

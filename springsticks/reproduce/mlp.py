@@ -51,7 +51,7 @@ from ss_mech.oracles import least_squares
 from ss_mech.grid import Grid
 from ss_mech.system import System
 from ss_mech.training import train
-from ._common import format_table, pyplot, reproduction, save_figure, steps
+from ._common import format_table, pyplot, reproduction, require_complete, save_figure, steps
 
 __all__ = ["FUNCTIONS", "PAPER_EPOCH10", "make_data", "train_springs_sticks", "make_mlp", "train_mlp",
            "train_mlps", "compare", "compare_one", "run"]
@@ -108,6 +108,7 @@ def train_springs_sticks(X, y, X_test, y_test, *, epochs: int = 10, batch_size: 
                     friction=friction, temperature=0.0)
     res = train(system, X, y, batch_size=batch_size, epochs=epochs, time_per_batch=time_per_batch,
                 shuffle=True, seed=seed, eval_set=(X_test, y_test), n_out_per_batch=2)
+    require_complete(res.interrupted)
     n_batches = len(res.batches) // epochs
     # trajectory.loss holds, per batch, the batch MSE when its springs attach and when it ends.
     loss = res.trajectory.loss[:, 0].reshape(-1, 2)

@@ -48,10 +48,9 @@ from scipy.stats import linregress
 
 from ss_mech.oracles import least_squares
 from ss_mech.grid import Grid
-from ss_mech.solvers import simulate
 from ss_mech.spectrum import mode_frequencies, slowest_rate
 from ss_mech.system import System
-from ._common import format_table, label_axes, pyplot, reproduction, save_figure, steps
+from ._common import format_table, label_axes, pyplot, reproduction, save_figure, simulate, steps
 
 __all__ = ["FUNCTIONS", "PAPER_SLOPES", "BOX", "l1_error", "sample_points", "fit_least_squares",
            "DESIGNS", "error_table", "loglog_slope", "dynamics_check", "run"]

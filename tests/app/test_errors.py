@@ -160,6 +160,32 @@ def test_an_interrupted_simulation_prints_what_it_completed_and_exits_130(tmp_pa
     assert captured.err.strip() == "springsticks simulate: interrupted; the output covers t <= 0.09"
 
 
+def test_an_interrupted_fit_reports_the_state_reached_and_exits_130(capsys, monkeypatch):
+    import ss_mech.regressor as regressor
+    from ss_mech.solvers import simulate
+    from ss_mech.training import train
+
+    calls = []
+
+    def ctrl_c_at_batch_6(*args, **kw):
+        calls.append(1)
+        if len(calls) == 6:
+            raise KeyboardInterrupt
+        return simulate(*args, **kw)
+
+    monkeypatch.setattr(regressor, "train", lambda *a, **k: train(*a, integrator=ctrl_c_at_batch_6, **k))
+    with pytest.warns(RuntimeWarning, match="interrupted after 5 of"):
+        code = main(["fit", "--function", "sin", "--sticks", "4", "--points", "20", "--batch-size", "4",
+                     "--epochs", "3", "--json"])
+    assert code == 130
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out["interrupted"] is True and out["epochs_completed"] == 1  # 5 batches a epoch: one finished
+    assert np.isfinite(out["train_mse"])
+    assert captured.err.strip().endswith("springsticks fit: interrupted after 1 of 3 epochs; the result above is "
+                                         "the state reached")
+
+
 def test_full_disk_while_writing_a_report_exits_3_naming_the_file(tmp_path, capsys, monkeypatch, small_result):
     import springsticks.compare as compare
 

@@ -189,3 +189,19 @@ def test_jsonable_and_table():
     text = format_table(["name", "x"], [["long name", "1.0"], ["y", "22.5"]], title="T")
     lines = text.splitlines()
     assert lines[0] == "T" and len({len(line) for line in lines[1:]}) == 1
+
+
+def test_a_reproduction_cut_short_by_ctrl_c_raises_instead_of_reporting_a_truncated_run(monkeypatch, tmp_path):
+    import ss_mech.solvers as solvers
+
+    real = solvers.simulate
+
+    def interrupted(system, **kw):  # what the solver returns after Ctrl-C: fewer output times, flagged
+        traj = real(system, **kw)
+        traj.meta["interrupted"] = True
+        return traj
+
+    monkeypatch.setattr(solvers, "simulate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        REPRODUCTIONS["scaling"](out=tmp_path, quick=True)
+    assert not list(tmp_path.glob("*.json"))  # no result file claims a finished run
