@@ -181,6 +181,18 @@ class Grid:
         indptr = np.arange(0, B * offsets.size + 1, offsets.size, dtype=index)
         return sp.csr_matrix((data.reshape(-1), indices.reshape(-1), indptr), shape=(B, self.n_nodes))
 
+    def interpolation_rows(self, W: sp.csr_matrix, rows) -> sp.csr_matrix:
+        """Rows ``rows`` of an interpolation matrix ``W`` made by :meth:`interpolation_matrix`:
+        ``W[rows]`` taken from its fixed layout (every row holds its 2^d corners, zero weights
+        included) without scipy's general fancy indexing (a third of the cost per mini-batch)."""
+        k = 2 ** self.dim
+        rows = np.asarray(rows)
+        if W.nnz != k * W.shape[0] or W.shape[1] != self.n_nodes:
+            raise ValueError("W is not an interpolation matrix of this grid (2^d entries per row)")
+        indptr = np.arange(0, k * rows.size + 1, k, dtype=W.indptr.dtype)
+        return sp.csr_matrix((W.data.reshape(-1, k)[rows].reshape(-1), W.indices.reshape(-1, k)[rows].reshape(-1),
+                              indptr), shape=(rows.size, W.shape[1]))
+
     def to_dict(self) -> dict:
         return {"n_sticks": list(self.n_sticks), "u_min": list(self.u_min), "u_max": list(self.u_max)}
 

@@ -71,7 +71,7 @@ class System:
 
     def __init__(self, grid: Grid, *, n_labels: int = 1, mass: float = 1.0, stiffness: float = 1.0,
                  friction: float = 0.0, temperature: float = 0.0, kb: float = 1.0, noise: str = "fdt",
-                 X=None, y=None, outside: str = "error", _shared: dict | None = None):
+                 X=None, y=None, outside: str = "error", _shared: dict | None = None, _W=None):
         if not isinstance(grid, Grid):
             raise TypeError(f"grid must be a Grid, got {type(grid).__name__}")
         self.grid = grid
@@ -91,7 +91,10 @@ class System:
         springs = None
         if (X is None) != (y is None):
             raise ValueError("pass both X and y, or neither")
-        if X is not None:
+        if X is not None and _W is not None:  # rows of a checked system's data (`subset`)
+            self.X, self.y, self.W = X, y, _W
+            springs = spring_elements(self.W, self.y, self.n_labels, self.stiffness)
+        elif X is not None:
             self.X, self.y = self._check_data(X, y)
             self.W = grid.interpolation_matrix(self.X, outside=outside)
             springs = spring_elements(self.W, self.y, self.n_labels, self.stiffness)
@@ -117,6 +120,22 @@ class System:
         return System(self.grid, n_labels=self.n_labels, mass=self.mass, stiffness=self.stiffness,
                       friction=self.friction, temperature=self.temperature, kb=self.kb, noise=self.noise,
                       X=X, y=y, outside=outside, _shared=self._shared)
+
+    def subset(self, rows) -> "System":
+        """The same machine with the springs of the attached points ``rows`` only (a mini-batch).
+
+        Equal to ``with_data(X[rows], y[rows])``, without checking the points again or
+        interpolating them anew: the rows of W are taken (:meth:`Grid.interpolation_rows`).
+        """
+        if self.W is None:
+            raise ValueError("this system has no data springs to take a subset of (use System.with_data)")
+        rows = np.asarray(rows)
+        if rows.ndim != 1 or not np.issubdtype(rows.dtype, np.integer):
+            raise ValueError(f"rows must be a 1-D array of point indices, got shape {rows.shape} of {rows.dtype}")
+        return System(self.grid, n_labels=self.n_labels, mass=self.mass, stiffness=self.stiffness,
+                      friction=self.friction, temperature=self.temperature, kb=self.kb, noise=self.noise,
+                      X=self.X[rows], y=self.y[rows], _shared=self._shared,
+                      _W=self.grid.interpolation_rows(self.W, rows))
 
     def with_params(self, **changes) -> "System":
         """A copy with some physical parameters changed (``temperature=0``, ``friction=2`` …), same data.

@@ -67,9 +67,9 @@ def batch_schedule(n_points: int, batch_size: int, epochs: int, *, shuffle: bool
     return out
 
 
-def _mse(system: System, x: np.ndarray, X, y) -> float:
-    pred = np.stack([system.predict(xs, X) for xs in x])  # (S, B, m)
-    return float(np.mean((pred - y[None]) ** 2))
+def _mse(data: System | None, x: np.ndarray) -> float:
+    """The MSE of the states ``x`` (S × N) on the springs of ``data``, averaged over the samples."""
+    return float(np.mean(data.mse(x))) if data is not None else float("nan")
 
 
 def train(system: System, X, y, *, batch_size: int = 16, epochs: int = 10, time_per_batch: float = 0.1,
@@ -113,13 +113,14 @@ def train(system: System, X, y, *, batch_size: int = 16, epochs: int = 10, time_
         Xt = system.grid.check_points(eval_set[0], name="X_test", outside="clip")
         _, yt = system._check_data(Xt, eval_set[1])
     x, v = initial_state(system, x0=x0, v0=v0, samples=samples, seed=seed)
+    data = system.with_data(X, y)  # every batch's springs are rows of these (System.subset)
     rng = np.random.default_rng(seed_stream(seed, "batches"))
     schedule = batch_schedule(X.shape[0], batch_size, epochs, shuffle=shuffle, rng=rng)
     n_batches = sum(len(e) for e in schedule)
     batch_seeds = [int(s.generate_state(1)[0] % (2**31)) for s in seed_stream(seed, "batch_noise").spawn(n_batches)]
 
-    history = {"epoch": [0], "train_mse": [_mse(system, x, X, y)],
-               "test_mse": [_mse(system, x, Xt, yt) if eval_set is not None else float("nan")], "time": [0.0]}
+    held_out = system.with_data(Xt, yt) if eval_set is not None else None  # Xt is clipped into the box
+    history = {"epoch": [0], "train_mse": [_mse(data, x)], "test_mse": [_mse(held_out, x)], "time": [0.0]}
     parts, batches, previous = [], [], None
     start, b, interrupted = time.perf_counter(), 0, False
     bar = tqdm(total=n_batches, desc="train", unit="batch", disable=not progress, leave=False)
@@ -128,7 +129,7 @@ def train(system: System, X, y, *, batch_size: int = 16, epochs: int = 10, time_
         try:
             for epoch, epoch_batches in enumerate(schedule, start=1):
                 for idx in epoch_batches:
-                    current = system.with_data(X[idx], y[idx])
+                    current = data.subset(idx)
                     switch = (current.potential(x) - previous.potential(x)) if previous is not None \
                         else np.zeros(samples)
                     seg = integrator(current, t_end=time_per_batch, dt=dt, method=method, x0=x, v0=v,
@@ -140,8 +141,8 @@ def train(system: System, X, y, *, batch_size: int = 16, epochs: int = 10, time_
                     b += 1
                     bar.update(1)
                 history["epoch"].append(epoch)
-                history["train_mse"].append(_mse(system, x, X, y))
-                history["test_mse"].append(_mse(system, x, Xt, yt) if eval_set is not None else float("nan"))
+                history["train_mse"].append(_mse(data, x))
+                history["test_mse"].append(_mse(held_out, x))
                 history["time"].append(time.perf_counter() - start)
                 bar.set_postfix(train_mse=f"{history['train_mse'][-1]:.3g}")
         except KeyboardInterrupt:

@@ -97,7 +97,8 @@ class ExactSolver(Solver):
         E = K + U
         heat = E[0] - E  # Q = W − ΔE, no switches within one run
         # ⟨J⟩ = ½ tr(M⁻¹GGᵀ)·t: the bath's mean power (N γ k_BT for fdt), the same for every path
-        power = 0.5 * float(np.trace(system.mass_matrix.toarray() @ diffusion_matrix(system)[N:, N:]))
+        power = (0.5 * float(np.trace(system.mass_matrix.toarray() @ diffusion_matrix(system)[N:, N:]))
+                 if system.thermal else 0.0)
         J = np.broadcast_to((power * t)[:, None], (n_out, samples)).copy()
         return Trajectory(
             t=t, kinetic=K, potential=U, dissipated=heat + J, noise_work=J, protocol_work=np.zeros_like(K),

@@ -172,3 +172,25 @@ def test_spring_force_and_dense_stiffness_match_their_definitions(n_labels):
     np.testing.assert_allclose(s.force_offset, b, rtol=1e-14, atol=1e-14)
     np.testing.assert_allclose(_dense_stiffness(s), K, rtol=1e-14, atol=1e-14)
     np.testing.assert_allclose(s.stiffness_matrix.toarray(), K, rtol=1e-14, atol=1e-14)
+
+
+@pytest.mark.parametrize("shape, n_labels", [((5,), 1), ((3, 2), 2), ((2, 2, 2), 1)])
+def test_subset_equals_attaching_those_points(shape, n_labels):
+    """A mini-batch's springs as rows of the attached data equal attaching those points anew."""
+    rng = np.random.default_rng(2)
+    d = len(shape)
+    g = Grid(shape, (0.0,) * d, (1.0,) * d)
+    X, y = rng.uniform(0, 1, (30, d)), rng.normal(size=(30, n_labels))
+    X[0] = 1.0  # the far corner: the last cell
+    s = System(g, n_labels=n_labels, stiffness=1.5, friction=2.0, X=X, y=y)
+    rows = np.array([7, 0, 29, 3, 3])
+    sub, ref = s.subset(rows), s.with_data(X[rows], y[rows])
+    assert (sub.W != ref.W).nnz == 0 and sub.W.shape == ref.W.shape
+    np.testing.assert_array_equal(sub.y, ref.y)
+    np.testing.assert_array_equal(sub.stiffness_matrix.toarray(), ref.stiffness_matrix.toarray())
+    np.testing.assert_array_equal(sub.force_offset, ref.force_offset)
+    assert sub.mass_matrix is s.mass_matrix  # the sticks are shared, not rebuilt
+    with pytest.raises(ValueError, match="no data springs"):
+        System(g).subset(rows)
+    with pytest.raises(ValueError, match="rows must be a 1-D array of point indices"):
+        s.subset(np.array([0.5]))
