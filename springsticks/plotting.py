@@ -113,5 +113,11 @@ def plot_fit(reg, X, y, *, path: str, truth=None):
     ax2.set_ylabel("MSE")
     ax2.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    from ss_mech.serialize import atomic_write
+
+    buffer = io.BytesIO()  # rendered in memory, then written atomically: Ctrl-C leaves no partial file
+    try:
+        fig.savefig(buffer, dpi=120, format=Path(path).suffix.lstrip(".").lower() or "png")
+    finally:
+        plt.close(fig)
+    atomic_write(path, buffer.getvalue())

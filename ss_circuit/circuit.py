@@ -29,10 +29,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+
+from ss_mech.serialize import atomic_write
 
 from .render import render_netlist
 from .scaling import Scaling
@@ -323,5 +324,5 @@ def write_netlist(system, path, *, x0=None, v0=None, t_end: float, dt: float, no
                             n_out=n_out, dt_noise=dt_noise, title=title)
     text = render_netlist(circuit, t_end=t_end, dt=dt, n_out=n_out, method=method, standalone=True)
     if path is not None:
-        Path(path).write_text(text)
+        atomic_write(path, text)  # an interrupted write leaves the old file or none, never half a netlist
     return text

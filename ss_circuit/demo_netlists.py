@@ -24,6 +24,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from ss_mech.serialize import atomic_write
+
 __all__ = ["DEMOS", "render", "write_all", "NETLIST_DIR"]
 
 NETLIST_DIR = Path(__file__).resolve().parent.parent / "netlists"
@@ -56,7 +58,7 @@ def write_all(folder: Path = NETLIST_DIR, *, check: bool = False) -> list[str]:
                 differ.append(str(path))
         else:
             folder.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+            atomic_write(path, text)
     return differ
 
 

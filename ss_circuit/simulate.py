@@ -20,8 +20,11 @@ import multiprocessing as mp
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
+
+from ss_mech.errors import SimulationError
 
 from .circuit import build_circuit, write_netlist
 from .render import METHODS
@@ -193,8 +196,14 @@ def _run_all(jobs: list[dict], *, processes: int | None, fresh: bool, progress: 
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method), **kwargs) as pool:
             futures = [pool.submit(_run_job, job) for job in jobs]
             out = []
-            for f in futures:
-                out.append(f.result())
+            for i, f in enumerate(futures):
+                try:
+                    out.append(f.result())
+                except BrokenProcessPool:  # the worker died without a Python error to pass on
+                    raise SimulationError(
+                        f"an ngspice worker process died while running sample {i} of {len(jobs)} (ngspice "
+                        "crashed or the machine ran out of memory); rerun with processes=1 (CLI: --processes 1) "
+                        "to see ngspice's own message") from None
                 bar.update(1)
             return out
     finally:

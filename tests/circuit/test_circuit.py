@@ -278,3 +278,17 @@ def test_missing_library_names_the_install_command():
                        cwd=os.path.dirname(os.path.dirname(__file__)))
     assert "apt-get install ngspice libngspice0 libngspice0-dev" in r.stdout, r.stdout + r.stderr
     assert "/nonexistent/libngspice.so" in r.stdout
+
+
+def _die(job):  # a worker that dies the way a crashing ngspice takes its process down
+    import os
+    os._exit(11)
+
+
+def test_a_dead_ngspice_worker_is_a_one_line_simulation_error(monkeypatch):
+    import ss_circuit.simulate as sim
+    from ss_mech.errors import SimulationError
+
+    monkeypatch.setattr(sim, "_run_job", _die)  # inherited by the forked workers
+    with pytest.raises(SimulationError, match=r"worker process died while running sample 0 of 2.*--processes 1"):
+        sim._run_all([{}, {}], processes=2, fresh=False, progress=False, start_method="fork")
