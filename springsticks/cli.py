@@ -190,7 +190,7 @@ def _reproduce(args) -> int:
 
 def _bench(args) -> int:
     from .bench import run_benchmark
-    run_benchmark(quick=args.quick, json_out=args.json)
+    run_benchmark(quick=args.quick, json_out=args.json, sweep=args.sweep)
     return 0
 
 
@@ -285,6 +285,7 @@ def _sweep_parser(sub, common) -> None:
     q.add_argument("--reference", help="a column drawn as a dashed line beside y (e.g. equilibrium_mse)")
     q.add_argument("--heatmap", action="store_true", help="y over the (x, hue) plane")
     q.add_argument("-o", "--output", help="the PNG (default DIR/Y_vs_X....png)")
+    q.add_argument("--title", help="the figure's title (default: the task and backend)")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=_sweep_plot)
 
@@ -398,6 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", parents=[common], help="steps/s and peak memory vs system size")
     b.add_argument("--quick", action="store_true")
     b.add_argument("--json", action="store_true")
+    b.add_argument("--sweep", action="store_true",
+                   help="instead: the sweep engine's points/s on 1 and 2 Dask workers, efficiency, overhead per point")
     b.set_defaults(func=_bench)
     return p
 

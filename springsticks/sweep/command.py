@@ -58,7 +58,7 @@ def run_command(args) -> int:
     description = {"command": "springsticks sweep " + " ".join(shlex.quote(w) for w in words), "spec": str(args.spec),
                    "task": args.task, "backend": args.backend, "seed": args.seed, "seeds": args.seeds,
                    "axes": [a.path for a in axes], "points": len(points)}
-    where = f"--scheduler {args.scheduler}" if args.scheduler else f"{args.workers or 'one per core'} local workers"
+    where = f"--scheduler {args.scheduler}" if args.scheduler else (f"{args.workers} local workers" if args.workers else "local workers, one per core")
     if not args.json:
         _say(f"{len(points)} points ({args.task} on {args.backend}) into {args.out}, {where}")
     result = sweep(run_task, points, store=args.out, scheduler=args.scheduler, workers=args.workers,
@@ -86,7 +86,7 @@ def plot_command(args) -> int:
     from .report import plot_sweep, write_summary
 
     figure = plot_sweep(args.dir, x=args.x, y=args.y, hue=args.hue, reference=args.reference, heatmap=args.heatmap,
-                        out=args.output)
+                        out=args.output, title=args.title)
     summary = write_summary(args.dir, figures=[figure])
     print(dumps_json({"figure": figure, "summary_md": str(summary)}) if args.json else f"figure: {figure}\nsummary: {summary}")
     return EXIT_OK

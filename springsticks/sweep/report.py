@@ -11,6 +11,7 @@ their errors), the axes, the table, and the figures.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -82,10 +83,10 @@ def _label(value) -> str:
 
 
 def plot_sweep(folder, *, x: str, y: str, hue: str | None = None, reference: str | None = None,
-               heatmap: bool = False, out=None) -> str:
+               heatmap: bool = False, out=None, title: str | None = None) -> str:
     """Draw ``y`` against ``x`` (one line per ``hue`` value, or a heatmap over x × hue); returns the PNG's path.
 
-    ``out`` defaults to ``DIR/Y_vs_X[_by_HUE][_heatmap].png``.
+    ``out`` defaults to ``DIR/Y_vs_X[_by_HUE][_heatmap].png``; ``title`` to the task and backend.
     """
     from ..plotting import pyplot, save_figure
 
@@ -103,7 +104,8 @@ def plot_sweep(folder, *, x: str, y: str, hue: str | None = None, reference: str
     hues = sorted({h for h, _ in agg}, key=_sort_key)
     xs = sorted({v for _, v in agg}, key=_sort_key)
     plt = pyplot()
-    title = f"{desc.get('task', 'sweep')} on {desc['backend']}" if desc.get("backend") else "sweep"
+    if title is None:
+        title = f"{desc.get('task', 'sweep')} on {desc['backend']}" if desc.get("backend") else "sweep"
     if heatmap:
         Z = np.full((len(hues), len(xs)), np.nan)
         for (h, xv), (m, _, _) in agg.items():
@@ -137,7 +139,7 @@ def plot_sweep(folder, *, x: str, y: str, hue: str | None = None, reference: str
             if refs:
                 rp = sorted(((xv, refs[(h, xv)][0]) for xv in xs if (h, xv) in refs), key=lambda t: _sort_key(t[0]))
                 ax.plot([p[0] for p in rp], [p[1] for p in rp], "--", color=color, lw=1,
-                        label=f"{reference}" + (f" ({_label(h)})" if hue else ""))
+                        label=f"{reference} (dashed, same colour)" if i == 0 else None)
         if spans_decades(xs):
             ax.set_xscale("log")
         ys = [m for m, _, _ in agg.values()] + [m for m, _, _ in refs.values()]
@@ -164,7 +166,10 @@ def _cell(value) -> str:
 
 
 def write_summary(folder, *, figures=(), max_rows: int = 60, columns: int = 8) -> Path:
-    """Write ``DIR/summary.md`` (what ran, counts, failures, axes, the table, figures); returns its path."""
+    """Write ``DIR/summary.md`` (what ran, counts, failures, axes, the table, figures); returns its path.
+
+    The figures are ``figures`` and every other PNG in the folder (earlier ``sweep plot`` runs).
+    """
     from ss_mech.serialize import atomic_write
 
     rows, desc, total = load_rows(folder)
@@ -203,8 +208,10 @@ def write_summary(folder, *, figures=(), max_rows: int = 60, columns: int = 8) -
             lines.append(f"\n({len(done) - max_rows} more rows in sweep.sqlite / results.parquet)")
         lines.append("")
     figures = [Path(f) for f in figures]
+    figures += sorted(f for f in Path(folder).glob("*.png") if f.name not in {g.name for g in figures})
     if figures:
-        lines += ["## Figures", ""] + [f"![{f.stem}]({f.name})" for f in figures] + [""]
+        links = [os.path.relpath(f.resolve(), Path(folder).resolve()) for f in figures]
+        lines += ["## Figures", ""] + [f"![{f.stem}]({link})" for f, link in zip(figures, links)] + [""]
     lines += ["The store is `sweep.sqlite` (one row per point); `results.parquet` holds the same table."]
     path = Path(folder) / "summary.md"
     atomic_write(path, "\n".join(lines) + "\n")
