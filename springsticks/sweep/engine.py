@@ -138,6 +138,26 @@ def quiet_dask(level: int = logging.ERROR) -> None:
 
 
 @contextmanager
+def _children_ignore_sigint():
+    """Start processes with SIGINT ignored (inherited across exec), then restore the handler.
+
+    Ctrl-C reaches the whole foreground process group; the driver handles it and closes the
+    cluster, so the workers must not die of it first (each would print a traceback).
+    """
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: leave the signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
 def open_client(*, client=None, scheduler: str | None = None, workers: int | None = None, verbose: bool = False):
     """A :class:`distributed.Client`: the one given, one connected to ``scheduler``, or an embedded cluster."""
     if client is not None:
@@ -162,10 +182,11 @@ def open_client(*, client=None, scheduler: str | None = None, workers: int | Non
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise InputError(f"--workers must be a positive integer, got {workers!r}")
     n = workers or os.cpu_count() or 1
-    # no dashboard; its HTTP server (always started) on a free port, never "8787 is in use" warnings
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                           scheduler_kwargs={"dashboard_address": ":0"},
-                           silence_logs=logging.WARNING if verbose else logging.ERROR)
+    with _children_ignore_sigint():
+        # no dashboard; its HTTP server (always started) on a free port, never "8787 is in use" warnings
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                               scheduler_kwargs={"dashboard_address": ":0"},
+                               silence_logs=logging.WARNING if verbose else logging.ERROR)
     try:
         c = Client(cluster)
         try:

@@ -325,6 +325,25 @@ def test_kill_a_worker_midway(scheduler, reference, tmp_path):
     assert _run(_driver(spec, out, scheduler))["reused"] == len(points)
 
 
+def test_ctrl_c_stops_cleanly(tmp_path):
+    """Ctrl-C reaches the whole process group (the embedded cluster's workers too): exit 130, no tracebacks."""
+    spec, out = _spec_file(tmp_path), tmp_path / "ctrl_c"
+    cmd = [sys.executable, "-m", "springsticks", "sweep", spec, *[w for v in VARY for w in ("--vary", v)],
+           "--out", str(out), "--workers", "1", "--json"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    _wait_rows(proc, out, 1)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "interrupted; the finished points are stored" in stderr
+    summary = json.loads(stdout)
+    rows = _rows(out)
+    assert summary["interrupted"] and summary["computed"] == len(rows) < 8 and summary["missing"] == 8 - len(rows)
+    assert all(r["status"] == "done" and json.loads(r["record"])["final_mse"] > 0 for r in rows.values())
+
+
 def test_plot_and_summary(reference, tmp_path, capsys):
     _, _, folder = reference
     axes = ["--x", "physics.stiffness", "--y", "final_mse", "--hue", "physics.temperature"]
