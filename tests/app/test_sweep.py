@@ -145,7 +145,10 @@ def test_own_function_on_local_cluster_failed_point_and_resume(local_client, tmp
     table = res.table()
     assert [r.get("y") for r in table] == [10, 20, 20, 40, None, None]
     assert [r["status"] for r in table] == ["done"] * 4 + ["failed"] * 2
-    assert (tmp_path / "own" / "results.parquet").exists()
+    import pyarrow.parquet as pq
+
+    parquet = pq.read_table(tmp_path / "own" / "results.parquet").to_pydict()
+    assert parquet["y"] == [10, 20, 20, 40, None, None] and parquet["key"] == res.keys
     again = sweep(f, points, store=tmp_path / "own", client=local_client)
     assert (again.computed, again.reused, again.failed) == (2, 4, 2)  # failed points are tried again
     rows = _rows(tmp_path / "own")
