@@ -9,7 +9,8 @@ kill during a rewrite loses the table. Parquet is the better format to *read* a 
 so :meth:`Store.export_parquet` writes ``results.parquet`` (pyarrow) at the end of every run.
 
 Only the driver writes (the workers return their records to it), so the store needs no shared
-file system and never sees two writers.
+file system and never sees two writers. Keep it on a local disk: SQLite's write-ahead log needs
+shared memory between its connections, which network file systems do not provide.
 
 Schema (table ``points``): ``key`` (primary key, :func:`~springsticks.sweep.points.point_key`),
 ``status`` (``'done'`` or ``'failed'``), ``params`` and ``record`` (JSON), ``error`` (one line, or
