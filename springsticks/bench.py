@@ -19,6 +19,9 @@ the other, so a busy or slow machine moves both:
   same circuits at T > 0 with one Johnson source per resistor, fed as sampled knots
   (``samples``) or as ngspice's TRNOISE, as a ratio to the noiseless run.
 * **start-up** — ``springsticks --help``, wall time of the whole process.
+* **sweeps** (``--sweep``, instead of the above) — points per second of a small ``simulate``
+  sweep on 1 and 2 Dask workers, the parallel efficiency and the engine's overhead per point
+  against a plain loop (:mod:`springsticks.sweep.bench`).
 
 ``--json`` prints one object with every number.
 """
@@ -158,7 +161,10 @@ def _wall(cmd: list[str]) -> float:
     return time.perf_counter() - t0
 
 
-def run_benchmark(*, quick: bool = False, json_out: bool = False) -> dict:
+def run_benchmark(*, quick: bool = False, json_out: bool = False, sweep: bool = False) -> dict:
+    if sweep:
+        from .sweep.bench import run_sweep_benchmark
+        return run_sweep_benchmark(quick=quick, json_out=json_out)
     say = (lambda *a, **k: None) if json_out else (lambda *a, **k: print(*a, **k, flush=True))
     cases = CASES_QUICK if quick else CASES_FULL
     rows = []

@@ -2,8 +2,8 @@
 
 Subcommands: ``simulate`` (a spec through either backend), ``fit`` (train on a function or a
 CSV), ``netlist`` (a spec as a SPICE netlist), ``crosscheck`` (both backends against each
-other), ``energy`` (the joules learning costs), ``reproduce`` (the paper's results) and ``bench``
-(speed and memory figures).
+other), ``energy`` (the joules learning costs), ``reproduce`` (the paper's results), ``sweep`` (parameter
+sweeps on Dask) and ``bench`` (speed and memory figures).
 
 Every subcommand's argparse lives here; the libraries it calls take keywords, never an
 argparse namespace. Nothing heavy is imported before a subcommand runs (``--help`` loads
@@ -195,7 +195,7 @@ def _reproduce(args) -> int:
 
 def _bench(args) -> int:
     from .bench import run_benchmark
-    run_benchmark(quick=args.quick, json_out=args.json)
+    run_benchmark(quick=args.quick, json_out=args.json, sweep=args.sweep)
     return 0
 
 
@@ -243,6 +243,56 @@ def _energy(args) -> int:
     if args.plot:
         print(f"  figure: {out['plot']}")
     return 0
+
+
+def _sweep_run(args) -> int:
+    from .sweep.command import run_command
+    return run_command(args)
+
+
+def _sweep_plot(args) -> int:
+    from .sweep.command import plot_command
+    return plot_command(args)
+
+
+def _sweep_parser(sub, common) -> None:
+    """``springsticks sweep [run] SPEC ...`` and ``springsticks sweep plot DIR ...`` (:mod:`springsticks.sweep`)."""
+    w = sub.add_parser("sweep", parents=[common], help="parameter sweeps on Dask: resumable, with figures",
+                       description="Sweep a spec over parameters on a Dask cluster (springsticks sweep SPEC ... is "
+                                   "short for springsticks sweep run SPEC ...), or plot a sweep folder.")
+    acts = w.add_subparsers(dest="action", required=True)
+    r = acts.add_parser("run", parents=[common], help="run (or resume) a sweep of a spec")
+    r.add_argument("spec", help="the base spec JSON")
+    r.add_argument("--vary", action="append", metavar="PATH=VALUES",
+                   help="an axis: dotted spec path (or task.OPTION) = 0.1,1,10 | logspace:A:B:N | linspace:A:B:N | "
+                        "[1],[2] (repeat for a Cartesian product)")
+    r.add_argument("--zip", action="append", metavar="PATH,PATH",
+                   help="varied paths that move together (equal lengths), e.g. physics.stiffness,physics.mass")
+    r.add_argument("--task", choices=("simulate", "train", "energy"), default="simulate")
+    r.add_argument("--backend", choices=("mech", "circuit"), default="mech")
+    r.add_argument("--out", required=True, help="the sweep folder (sweep.sqlite, results.parquet, summary.md)")
+    where = r.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://host:8786")
+    where.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
+    r.add_argument("--seeds", type=int, default=1, help="seeds per combination (column replicate)")
+    r.add_argument("--seed", type=int, help="the base seed every point's seed derives from (default: run.seed)")
+    r.add_argument("--force", action="store_true", help="recompute points the store already holds")
+    r.add_argument("--dry-run", action="store_true", help="list the points (validated) and run nothing")
+    r.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    r.add_argument("--progress", action="store_true", default=None, help="progress bar (default: on a terminal)")
+    r.add_argument("--verbose", action="store_true", help="keep Dask's own logging")
+    r.set_defaults(func=_sweep_run)
+    q = acts.add_parser("plot", parents=[common], help="a figure of a sweep folder, and its summary.md")
+    q.add_argument("dir", help="the sweep folder (--out of the run)")
+    q.add_argument("--x", required=True, help="column on the x axis (e.g. physics.stiffness, k_over_kT)")
+    q.add_argument("--y", required=True, help="column on the y axis (e.g. final_mse)")
+    q.add_argument("--hue", help="one line per value of this column (the heatmap's second axis)")
+    q.add_argument("--reference", help="a column drawn as a dashed line beside y (e.g. equilibrium_mse)")
+    q.add_argument("--heatmap", action="store_true", help="y over the (x, hue) plane")
+    q.add_argument("-o", "--output", help="the PNG (default DIR/Y_vs_X....png)")
+    q.add_argument("--title", help="the figure's title (default: the task and backend)")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=_sweep_plot)
 
 
 def _epilog() -> str:
@@ -349,9 +399,13 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--progress", action="store_true")
     e.set_defaults(func=_energy)
 
+    _sweep_parser(sub, common)
+
     b = sub.add_parser("bench", parents=[common], help="steps/s and peak memory vs system size")
     b.add_argument("--quick", action="store_true")
     b.add_argument("--json", action="store_true")
+    b.add_argument("--sweep", action="store_true",
+                   help="instead: the sweep engine's points/s on 1 and 2 Dask workers, efficiency, overhead per point")
     b.set_defaults(func=_bench)
     return p
 
@@ -398,7 +452,8 @@ def _error_message(exc: BaseException, command: str) -> tuple[str, int]:
 
 def main(argv=None) -> int:
     """Run the command; returns the exit status (see :data:`EXIT_CODES`)."""
-    args = build_parser().parse_args(argv)
+    from .sweep.command import normalize_argv
+    args = build_parser().parse_args(normalize_argv(sys.argv[1:] if argv is None else argv))
     if getattr(args, "progress", False) is False and sys.stderr.isatty() and args.command in ("crosscheck",):
         args.progress = True
     try:

@@ -104,7 +104,9 @@ def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, sampl
         Knot spacing / TRNOISE NT (mechanical time); default ``1/(100·max(γ, ω_max))``.
     processes : int, optional
         Worker processes for ``samples > 1`` (default: one per CPU, at most ``samples``);
-        ``samples == 1`` runs in this process unless ``processes`` is given.
+        ``samples == 1`` runs in this process unless ``processes`` is given. ``0`` runs every
+        sample in this process, one after the other (inside a process that may not start
+        processes of its own, e.g. a Dask worker; not with ``noise_mode='trnoise'``).
     start_method : {'fork', 'spawn', 'forkserver'}, optional
         How workers start (default: ``'fork'`` on Linux, ``'spawn'`` elsewhere; see the module
         docstring).
@@ -180,12 +182,17 @@ def _run_all(jobs: list[dict], *, processes: int | None, fresh: bool, progress: 
              start_method: str) -> list[dict]:
     from tqdm.auto import tqdm
 
-    in_process = len(jobs) == 1 and processes is None and not fresh
+    if processes == 0 and fresh:
+        raise ValueError("processes=0 runs every sample in one process, which TRNOISE cannot do (its variance "
+                         "drifts from run to run within a process); use noise_mode='samples' or processes >= 1")
+    in_process = (len(jobs) == 1 and processes is None or processes == 0) and not fresh
     bar = tqdm(total=len(jobs), desc="ngspice", unit="sample", disable=not progress, leave=False)
     try:
         if in_process:
-            out = [_run_job(jobs[0])]
-            bar.update(1)
+            out = []
+            for job in jobs:
+                out.append(_run_job(job))
+                bar.update(1)
             return out
         import os
         workers = max(1, min(len(jobs), processes or os.cpu_count() or 1))

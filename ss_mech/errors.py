@@ -7,7 +7,7 @@ where the message already says):
 * :class:`InputError` (also a ``ValueError``), exit 2: the arguments, a spec or the data cannot
   describe a run. :class:`SpecError`, :class:`UnstableStepError`.
 * :class:`SimulationError` (also a ``RuntimeError``), exit 3: a simulator or the environment
-  failed on valid input. :class:`NonFiniteResultError`, and ngspice's
+  failed on valid input. :class:`NonFiniteResultError`, :class:`ClusterError`, and ngspice's
   :class:`~ss_circuit.ngspice.NgspiceError` family.
 
 This module imports nothing (every layer, and ngspice worker processes, may import it).
@@ -15,7 +15,7 @@ This module imports nothing (every layer, and ngspice worker processes, may impo
 from __future__ import annotations
 
 __all__ = ["SpringsSticksError", "InputError", "SpecError", "UnstableStepError", "SimulationError",
-           "NonFiniteResultError", "EXIT_OK", "EXIT_CHECK_FAILED", "EXIT_INPUT", "EXIT_SIMULATION",
+           "NonFiniteResultError", "ClusterError", "EXIT_OK", "EXIT_CHECK_FAILED", "EXIT_INPUT", "EXIT_SIMULATION",
            "EXIT_INTERRUPTED"]
 
 #: the exit statuses of the ``springsticks`` command
@@ -73,6 +73,16 @@ class NonFiniteResultError(SimulationError):
 
     The message names the first non-finite series and output time. Run again with a smaller
     time step (``run.dt``); for the circuit, ``run.method = "gear"`` can help too.
+    """
+
+    hint = None
+
+
+class ClusterError(SimulationError):
+    """The Dask cluster of a sweep could not be started or reached (``springsticks sweep``).
+
+    The message names the scheduler address; start one (``dask scheduler``) or leave
+    ``--scheduler`` out to run on this machine.
     """
 
     hint = None
