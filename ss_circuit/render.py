@@ -145,7 +145,7 @@ def _loop_lines(c) -> list[str]:
         L.append(f"vi{a} 0 a{a}_0 0")
         for k, (g, coef) in enumerate(terms):
             nxt = f"a{a}_{k + 1}" if k + 1 < len(terms) else "0"
-            L.append(f"e{a}_{g} a{a}_{k} {nxt} n{g} 0 {num(coef)}")
+            L.append(f"e{a}_{g} a{a}_{k} {nxt} {c.lever_node(g)} 0 {num(coef)}")
     L.append("")
     return L
 
@@ -167,14 +167,19 @@ def _element_lines(c, standalone: bool) -> list[str]:
                 "damper": f"r = {num(b.value)} -> R = {num(b.part)} Ohm",
                 "spring": f"k = {num(b.value)}, target y = {num(b.offset)} -> C = {num(b.part)} F"}[b.kind]
         L.append(f"* element {g}: {sanitize(b.label)}; {what}")
+        if b.series_of >= 0:
+            L.append(f"* in series with inductor l{b.series_of}: it carries that branch's current, no levers of its own")
         for a, coef in zip(b.dofs, b.coefs):
-            L.append(f"f{g}_{a} 0 n{g} vi{a} {num(coef)}")
+            if b.series_of < 0:
+                L.append(f"f{g}_{a} 0 n{g} vi{a} {num(coef)}")
         if b.kind == "inertia":
-            L.append(f"l{g} n{g} 0 {num(b.part)} ic={num(c.initial_current(b))}")
+            low = f"n{b.series}" if b.series >= 0 else "0"
+            L.append(f"l{g} n{g} {low} {num(b.part)} ic={num(c.initial_current(b))}")
         elif b.kind == "spring":
             q0 = s.charge * float(b.coefs @ c.x0[b.dofs])
             L.append(f"c{g} n{g} m{g} {num(b.part)} ic={num(q0 / b.part)}")
             L.append(f"vy{g} m{g} 0 {num(-s.volt * b.value * b.offset)}")
+            L.extend(_spring_nonideal_lines(c, b, standalone))
         elif c.noisy(b):
             L.append(f"r{g} n{g} m{g} {num(b.part)}")
             L.append(f"* Johnson noise of element {g} (channel {b.channel}): "
@@ -186,16 +191,40 @@ def _element_lines(c, standalone: bool) -> list[str]:
     return L
 
 
-def _noise_source(c, b, standalone: bool) -> list[str]:
-    head = f"vn{b.index} 0 m{b.index}"
+def _spring_nonideal_lines(c, b, standalone: bool) -> list[str]:
+    """A spring's leakage resistor (with its Johnson source) and its lever's single-pole filter;
+    nothing for the ideal circuit (:mod:`ss_circuit.nonideal`)."""
+    g, L = b.index, []
+    if c.leakage:
+        if c.leak_noisy():
+            L.append(f"rl{g} n{g} ml{g} {num(c.leakage)}")
+            L.append(f"* Johnson noise of leakage {g}: {num(c.leak_amplitude())} V per unit xi")
+            L.extend(_source(c, f"vnl{g} m{g} ml{g}", c.leak_amplitude(), c.leak_noise, c.spring_slot(b), standalone))
+        else:
+            L.append(f"rl{g} n{g} m{g} {num(c.leakage)}")
+    if c.lever_bandwidth:
+        from .nonideal import lever_filter_parts
+        R0, C0 = lever_filter_parts(c)
+        v0 = c.initial_values()[f"n{g}"]
+        L.append(f"* lever of element {g}: single pole at {num(c.lever_bandwidth)} Hz (buffer, RC, read by the loops)")
+        L.append(f"eb{g} p{g} 0 n{g} 0 1.0")
+        L.append(f"rb{g} p{g} d{g} {num(R0)}")
+        L.append(f"cb{g} d{g} 0 {num(C0)} ic={num(v0)}")
+    return L
+
+
+def _source(c, head: str, amplitude: float, signal, channel: int, standalone: bool) -> list[str]:
+    """A Johnson source of ``amplitude`` volts per unit ξ: TRNOISE, external or PWL of ``signal``."""
     tau = c.scaling.time
     if c.noise == "trnoise":
-        na = b.amplitude / math.sqrt(c.dt_noise)
-        return [f"{head} {trnoise_spec(na, tau * c.dt_noise, num)}"]
+        return [f"{head} {trnoise_spec(amplitude / math.sqrt(c.dt_noise), tau * c.dt_noise, num)}"]
     if not standalone:
         return [f"{head} external"]
-    sig = c.noise_signal
-    return [head] + pwl_lines(tau * sig.times(), b.amplitude * sig.values[:, 0, b.channel], num)
+    return [head] + pwl_lines(tau * signal.times(), amplitude * signal.values[:, 0, channel], num)
+
+
+def _noise_source(c, b, standalone: bool) -> list[str]:
+    return _source(c, f"vn{b.index} 0 m{b.index}", b.amplitude, c.noise_signal, b.channel, standalone)
 
 
 def _meter_lines(c) -> list[str]:

@@ -48,7 +48,8 @@ def _run_job(job: dict) -> dict:
     return out
 
 
-def _jobs(system, *, x_init, v_init, t_end, dt, n_out, method, noise_mode, signal, scaling, dt_noise, seed):
+def _jobs(system, *, x_init, v_init, t_end, dt, n_out, method, noise_mode, signal, scaling, dt_noise, seed,
+          imperfections=None):
     """One job (netlist text, sources, readout plan) per sample."""
     from ss_mech.noise import SampledNoise
 
@@ -59,6 +60,8 @@ def _jobs(system, *, x_init, v_init, t_end, dt, n_out, method, noise_mode, signa
             one = SampledNoise(signal.values[:, s:s + 1, :], signal.dt_noise, signal.t0)
         circuit = build_circuit(system, x0=x_init[s], v0=v_init[s], noise=noise_mode, scaling=scaling,
                                 noise_signal=one, dt_noise=dt_noise, seed=seed, t_end=t_end, n_out=n_out)
+        if imperfections is not None:
+            circuit = imperfections.apply(circuit, seed=seed, sample=s)
         yield circuit, {"text": circuit.netlist(t_end=t_end, dt=dt, n_out=n_out, method=method, standalone=False),
                         "t_stop": scaling.time * t_end, "vectors": circuit.vectors(),
                         "sources": circuit.external_sources(), "plan": circuit.readout_plan(t_out, dt)}
@@ -67,7 +70,8 @@ def _jobs(system, *, x_init, v_init, t_end, dt, n_out, method, noise_mode, signa
 def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, samples: int = 1, seed: int = 0,
                      n_out: int = 101, method: str = "trap", noise=None, noise_mode: str = "samples",
                      scaling: Scaling | None = None, dt_noise: float | None = None, processes: int | None = None,
-                     start_method: str | None = None, progress: bool = False):
+                     start_method: str | None = None, progress: bool = False, imperfections=None,
+                     ledger: bool = False):
     """Run the circuit of ``system`` in ngspice; same trajectory type and units as ``ss_mech.simulate``.
 
     Parameters
@@ -107,6 +111,11 @@ def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, sampl
         docstring).
     progress : bool
         A progress bar over samples.
+    imperfections : ss_circuit.nonideal.Imperfections, optional
+        Circuit-only non-idealities (leakage, lever bandwidth) applied to every sample's circuit.
+    ledger : bool
+        Put the per-class ledger of :func:`~ss_circuit.readout.reduce_vectors` (``heat:<class>``,
+        ``work:noise``, ``work:targets``, ``work:levers``) into ``Trajectory.extras``.
 
     Returns
     -------
@@ -139,7 +148,8 @@ def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, sampl
 
     start = time.perf_counter()
     made = list(_jobs(system, x_init=x_init, v_init=v_init, t_end=t_end, dt=dt, n_out=n_out, method=method,
-                      noise_mode=noise_mode, signal=noise, scaling=scaling, dt_noise=dt_noise, seed=seed))
+                      noise_mode=noise_mode, signal=noise, scaling=scaling, dt_noise=dt_noise, seed=seed,
+                      imperfections=imperfections))
     circuit0 = made[0][0]
     jobs = [job for _, job in made]
     start_method = start_method or START_METHOD
@@ -170,7 +180,8 @@ def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, sampl
         t=np.linspace(0.0, t_end, n_out), kinetic=stack("kinetic"), potential=potential,
         dissipated=stack("dissipated"), noise_work=stack("noise_work"), protocol_work=np.zeros_like(potential),
         loss=system.loss_from_potential(potential),
-        x_end=x[-1].copy(), v_end=v[-1].copy(), x=x, v=v, backend="circuit", stats=stats, meta=meta)
+        x_end=x[-1].copy(), v_end=v[-1].copy(), x=x, v=v, backend="circuit", stats=stats, meta=meta,
+        extras={k: np.stack([r["ledger"][k] for r in results], axis=1) for k in results[0]["ledger"]} if ledger else {})
 
 
 def _run_all(jobs: list[dict], *, processes: int | None, fresh: bool, progress: bool,
@@ -190,15 +201,22 @@ def _run_all(jobs: list[dict], *, processes: int | None, fresh: bool, progress: 
         # a fresh interpreter per TRNOISE sample: a forked child would inherit the parent's ngspice
         # generator state (identical noise in every sample); a new process seeds its own (measured)
         method = "spawn" if fresh else start_method
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method), **kwargs) as pool:
-            futures = [pool.submit(_run_job, job) for job in jobs]
-            out = []
-            for f in futures:
-                out.append(f.result())
-                bar.update(1)
-            return out
+        return run_in_processes(_run_job, jobs, workers=workers, start_method=method, bar=bar, **kwargs)
     finally:
         bar.close()
+
+
+def run_in_processes(fn, jobs, *, workers: int, start_method: str, bar=None, **pool_options) -> list:
+    """``[fn(job) for job in jobs]`` in ``workers`` processes (never threads: two threads sharing
+    libngspice segfault), results in job order; ``bar`` (tqdm) advances once per job."""
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(start_method), **pool_options) as pool:
+        futures = [pool.submit(fn, job) for job in jobs]
+        out = []
+        for f in futures:
+            out.append(f.result())
+            if bar is not None:
+                bar.update(1)
+        return out
 
 
 def to_si(traj) -> dict:
