@@ -2,7 +2,8 @@
 
 Subcommands: ``simulate`` (a spec through either backend), ``fit`` (train on a function or a
 CSV), ``netlist`` (a spec as a SPICE netlist), ``crosscheck`` (both backends against each
-other), ``energy`` (the joules learning costs), ``reproduce`` (the paper's results) and ``bench``
+other), ``energy`` (the joules learning costs), ``hardware`` (real parts: tolerances, losses, yield),
+``reproduce`` (the paper's results) and ``bench``
 (speed and memory figures).
 
 Every subcommand's argparse lives here; the libraries it calls take keywords, never an
@@ -194,6 +195,48 @@ def _bench(args) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------- hardware
+def _hardware(args) -> int:
+    from ss_circuit.nonideal import parse_frequency, parse_tolerances
+
+    from .hardware import hardware_report, plot_hardware
+
+    try:
+        tol = parse_tolerances(args.tolerance) if args.tolerance else None
+        bandwidth = parse_frequency(args.lever_bandwidth) if args.lever_bandwidth else 0.0
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    out = hardware_report(args.spec, tolerance=tol, distribution=args.distribution, esr=args.esr,
+                          leakage=args.leakage or 0.0, lever_bandwidth=bandwidth, samples=args.samples,
+                          eseries=args.eseries, capacitance=args.capacitance, volts_per_unit=args.volts_per_unit,
+                          tau=args.tau, temperature_k=args.temperature_k, seed=args.seed, epochs=args.epochs,
+                          batch_size=args.batch_size, time_per_batch=args.time_per_batch,
+                          test_fraction=args.test_fraction, target_mse=args.target_mse, processes=args.processes,
+                          progress=args.progress)
+    if args.out:
+        from ss_mech.serialize import atomic_write
+        out["figures"] = plot_hardware(out, args.spec, args.out)
+        out["report"] = str(atomic_write(Path(args.out) / "hardware.json", _dumps_json(out)))
+    if args.json:
+        print(_dumps_json(out))
+    else:
+        k = out["yield_on"]
+        print(f"ideal parts: train MSE {out['ideal']['train_mse']:.4g}, {k.replace('_', ' ')} "
+              f"{out['ideal'][k]:.4g}, heat {out['ideal']['heat_J']:.3g} J; least squares "
+              f"{out['least_squares'][k]:.4g}")
+        d = out["distribution"]
+        if "median" in d:
+            print(f"{len(out['perturbed'])} perturbed: {k.replace('_', ' ')} median {d['median']:.4g} "
+                  f"(x{d['ratio_to_ideal_median']:.3f} ideal), range {d['min']:.4g}..{d['max']:.4g}; "
+                  f"unstable {d['n_unstable']}, failed {d['n_failed']}")
+        print(f"yield {out['yield']:.0%} within {k.replace('_', ' ')} <= {out['target_mse']:.4g}")
+        if "crosscheck_max_rel_err" in out:
+            print(f"mechanical twins: circuit vs mechanics max rel. deviation {out['crosscheck_max_rel_err']:.2g}")
+        for f in out.get("figures", {}).values():
+            print(f"  figure: {f}")
+    return 0
+
+
 # ---------------------------------------------------------------------------- parser
 def _energy(args) -> int:
     import numpy as np
@@ -344,6 +387,32 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--progress", action="store_true")
     e.set_defaults(func=_energy)
 
+    h = sub.add_parser("hardware", parents=[common],
+                       help="train circuits of real parts: tolerances, ESR, leakage, lever bandwidth; yield and ledger")
+    h.add_argument("spec", help="spec JSON (its temperature is replaced by --temperature-k)")
+    h.add_argument("--tolerance", help="part tolerances, e.g. C=5%%,L=1%%,R=1%%,G=0.5%% (G: lever gains)")
+    h.add_argument("--distribution", choices=("gaussian", "uniform"), default="gaussian",
+                   help="tolerance draws: gaussian (tolerance = 3 sigma) or uniform")
+    h.add_argument("--esr", help="inductor series resistance: ohms (0.5) or a quality factor (Q=50)")
+    h.add_argument("--leakage", type=float, help="ohms across every spring capacitor (default: none)")
+    h.add_argument("--lever-bandwidth", help="single-pole corner of the data-spring levers, e.g. 100MHz")
+    h.add_argument("--eseries", choices=("E6", "E12", "E24", "E48", "E96"), help="round the parts first")
+    h.add_argument("--samples", type=int, default=8, help="perturbed machines (default 8)")
+    h.add_argument("--capacitance", type=float, default=1e-12, help="C0: farads of a spring of stiffness 1")
+    h.add_argument("--volts-per-unit", type=float, default=1.0, help="V_u: volts per unit height")
+    h.add_argument("--tau", type=float, default=1e-9, help="seconds per time unit (default 1 ns)")
+    h.add_argument("--temperature-k", type=float, default=300.0, help="bath in kelvin (0: deterministic)")
+    h.add_argument("--epochs", type=int, default=5)
+    h.add_argument("--batch-size", type=int, help="default: half the training points")
+    h.add_argument("--time-per-batch", type=float, help="default: run.t_end / batches per epoch")
+    h.add_argument("--test-fraction", type=float, default=0.25, help="held-out share of the spec's points")
+    h.add_argument("--target-mse", type=float, help="yield threshold (default 1.1 x the ideal machine's)")
+    h.add_argument("--processes", type=int, help="worker processes (default: one per CPU)")
+    h.add_argument("--seed", type=int, default=0)
+    h.add_argument("--out", help="folder for hardware.json and the figures")
+    h.add_argument("--json", action="store_true")
+    h.add_argument("--progress", action="store_true")
+    h.set_defaults(func=_hardware)
     b = sub.add_parser("bench", parents=[common], help="steps/s and peak memory vs system size")
     b.add_argument("--quick", action="store_true")
     b.add_argument("--json", action="store_true")
