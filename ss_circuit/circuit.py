@@ -272,9 +272,10 @@ class Circuit:
 
     # ------------------------------------------------------------------ rendering
     def netlist(self, *, t_end: float, dt: float, n_out: int = 101, method: str = "trap",
-                standalone: bool = True) -> str:
+                standalone: bool = True, params: bool = False) -> str:
         """The SPICE text of this circuit (:func:`ss_circuit.render.render_netlist`)."""
-        return render_netlist(self, t_end=t_end, dt=dt, n_out=n_out, method=method, standalone=standalone)
+        return render_netlist(self, t_end=t_end, dt=dt, n_out=n_out, method=method, standalone=standalone,
+                              params=params)
 
 
 def _branches(system, scaling: Scaling, noise: str) -> list[Branch]:
@@ -376,7 +377,7 @@ def build_circuit(system, *, x0=None, v0=None, noise: str = "samples", scaling: 
 
 def write_netlist(system, path, *, x0=None, v0=None, t_end: float, dt: float, noise: str = "samples",
                   seed: int = 0, scaling: Scaling | None = None, method: str = "trap", n_out: int = 101,
-                  dt_noise: float | None = None, title: str = "") -> str:
+                  dt_noise: float | None = None, title: str = "", params: bool = False) -> str:
     """Write the standalone netlist of ``system`` to ``path`` (``ngspice -b path`` runs it) and return it.
 
     ``samples`` noise is drawn from ``seed`` exactly as :func:`ss_circuit.simulate_circuit` draws
@@ -385,7 +386,7 @@ def write_netlist(system, path, *, x0=None, v0=None, t_end: float, dt: float, no
     """
     circuit = build_circuit(system, x0=x0, v0=v0, noise=noise, scaling=scaling, seed=seed, t_end=t_end,
                             n_out=n_out, dt_noise=dt_noise, title=title)
-    text = render_netlist(circuit, t_end=t_end, dt=dt, n_out=n_out, method=method, standalone=True)
+    text = render_netlist(circuit, t_end=t_end, dt=dt, n_out=n_out, method=method, standalone=True, params=params)
     if path is not None:
         Path(path).write_text(text)
     return text

@@ -305,7 +305,7 @@ def simulate_spec(spec, **kw):
 def netlist_from_spec(spec, path, *, noise: str | None = None, alpha: float | None = None,
                       tau: float | None = None, energy: float | None = None, inductance: float | None = None,
                       capacitance: float | None = None, method: str | None = None, dt: float | None = None,
-                      title: str = "") -> str:
+                      title: str = "", params: bool = False) -> str:
     """Write the spec's standalone netlist to ``path`` (None: don't write) and return its text.
 
     Options left at None come from the spec's ``circuit`` section (:func:`circuit_options`), then
@@ -313,7 +313,8 @@ def netlist_from_spec(spec, path, *, noise: str | None = None, alpha: float | No
     ``tau`` (s per unit time), or the part values ``capacitance`` (F, one data spring) and
     ``inductance`` (H, one stick's translation), and ``energy`` (J per energy unit, default 1).
     An option given here replaces the spec's, and a part value replaces the spec's unit factor
-    (``capacitance`` replaces ``alpha``, ``inductance`` replaces ``tau``). See :func:`write_netlist`.
+    (``capacitance`` replaces ``alpha``, ``inductance`` replaces ``tau``). ``params``: part values
+    through one ``.param`` per part class. See :func:`write_netlist`.
     """
     run = spec.run
     opts = circuit_options(spec)
@@ -326,4 +327,4 @@ def netlist_from_spec(spec, path, *, noise: str | None = None, alpha: float | No
     return write_netlist(spec.system, path, x0=spec.x0, v0=spec.v0, t_end=run.t_end, dt=_max_step(spec, opts, dt),
                          noise=noise or opts.get("noise", "samples"), seed=run.seed, scaling=_scaling(spec.system, opts),
                          method=method or opts.get("method", "trap"), n_out=run.n_out, dt_noise=opts.get("dt_noise"),
-                         title=title)
+                         title=title, params=params)

@@ -8,6 +8,7 @@ polynomial of :mod:`ss_circuit.nonideal`).
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import subprocess
 
@@ -263,3 +264,27 @@ def test_nonideal_netlist_runs_in_plain_ngspice(tmp_path):
     path.write_text(c.netlist(t_end=0.2, dt=1e-3, n_out=5))
     out = subprocess.run([NGSPICE, "-b", str(path)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "v(x0)" in out.stdout.lower(), out.stdout[-2000:] + out.stderr[-2000:]
+
+
+# ---------------------------------------------------------------------------------------- .param netlists
+@pytest.mark.skipif(NGSPICE is None, reason="ngspice binary not installed")
+def test_param_netlist_is_deterministic_and_runs_like_the_plain_one(tmp_path):
+    system = sine_system()
+    p = draw_tolerances(system, "C=5%,L=1%", seed=2)
+    outs = {}
+    for name, machine in (("ideal", system), ("perturbed", system.with_perturbation(p))):
+        c = Imperfections(leakage=1e3).apply(build_circuit(machine, noise="none", x0=X0, v0=V0))
+        kw = dict(t_end=0.5, dt=1e-3, n_out=6)
+        text = c.netlist(params=True, **kw)
+        assert text == c.netlist(params=True, **kw)  # byte-deterministic
+        params = [line for line in text.splitlines() if line.startswith(".param")]
+        assert len(params) == 6  # L translation/rotation, R translational/rotational, C springs, leakage
+        assert "{l_stick_translation}" in text and "{r_leakage}" in text
+        assert ("{c_data_spring*" in text) == (name == "perturbed")  # per-part factors on the class value
+        for variant, body in (("params", text), ("plain", c.netlist(**kw))):
+            path = tmp_path / f"{name}_{variant}.cir"
+            path.write_text(body)
+            run = subprocess.run([NGSPICE, "-b", str(path)], capture_output=True, text=True, timeout=60)
+            assert run.returncode == 0, run.stderr[-2000:]
+            outs[name, variant] = [line for line in run.stdout.splitlines() if re.match(r"^\d+\s", line)]
+        assert outs[name, "params"] == outs[name, "plain"] and len(outs[name, "plain"]) > 5
