@@ -2,9 +2,9 @@
 
 Subcommands: ``simulate`` (a spec through either backend), ``fit`` (train on a function or a
 CSV), ``netlist`` (a spec as a SPICE netlist), ``crosscheck`` (both backends against each
-other), ``energy`` (the joules learning costs), ``hardware`` (real parts: tolerances, losses, yield),
-``reproduce`` (the paper's results) and ``bench``
-(speed and memory figures).
+other), ``energy`` (the joules learning costs), ``hardware`` (real parts: tolerances, losses,
+yield, ledger), ``parts`` (E-series part lists), ``reproduce`` (the paper's results) and
+``bench`` (speed and memory figures).
 
 Every subcommand's argparse lives here; the libraries it calls take keywords, never an
 argparse namespace. Nothing heavy is imported before a subcommand runs (``--help`` loads
@@ -142,7 +142,7 @@ def _netlist(args) -> int:
 
     spec = load_spec(args.spec)
     text = netlist_from_spec(spec, args.output, noise=args.noise, alpha=args.alpha, tau=args.tau, energy=args.energy,
-                             inductance=args.inductance, capacitance=args.capacitance)
+                             inductance=args.inductance, capacitance=args.capacitance, params=args.params)
     print(f"wrote {args.output} ({len(text.splitlines())} lines)")
     return 0
 
@@ -234,6 +234,15 @@ def _hardware(args) -> int:
             print(f"mechanical twins: circuit vs mechanics max rel. deviation {out['crosscheck_max_rel_err']:.2g}")
         for f in out.get("figures", {}).values():
             print(f"  figure: {f}")
+    return 0
+
+
+def _parts(args) -> int:
+    from .hardware import format_parts, parts_report
+
+    out = parts_report(args.spec, eseries=args.eseries, capacitance=args.capacitance,
+                       volts_per_unit=args.volts_per_unit, tau=args.tau)
+    print(_dumps_json(out) if args.json else format_parts(out))
     return 0
 
 
@@ -342,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--energy", type=float, help="joules per unit of mechanical energy (default 1)")
     n.add_argument("--capacitance", type=float, help="farads of one data spring's capacitor (sets alpha)")
     n.add_argument("--inductance", type=float, help="henries of one stick's translation inductor (sets tau)")
+    n.add_argument("--params", action="store_true", help="part values through one .param per part class")
     n.set_defaults(func=_netlist)
 
     c = sub.add_parser("crosscheck", parents=[common], help="run both backends and compare them")
@@ -413,6 +423,14 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--json", action="store_true")
     h.add_argument("--progress", action="store_true")
     h.set_defaults(func=_hardware)
+    pr = sub.add_parser("parts", parents=[common], help="every L, R, C of a spec's circuit rounded to an E-series")
+    pr.add_argument("spec")
+    pr.add_argument("--eseries", choices=("E6", "E12", "E24", "E48", "E96"), default="E24")
+    pr.add_argument("--capacitance", type=float, default=1e-12, help="C0: farads of a spring of stiffness 1")
+    pr.add_argument("--volts-per-unit", type=float, default=1.0, help="V_u: volts per unit height")
+    pr.add_argument("--tau", type=float, default=1e-9, help="seconds per time unit (default 1 ns)")
+    pr.add_argument("--json", action="store_true")
+    pr.set_defaults(func=_parts)
     b = sub.add_parser("bench", parents=[common], help="steps/s and peak memory vs system size")
     b.add_argument("--quick", action="store_true")
     b.add_argument("--json", action="store_true")

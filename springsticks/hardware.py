@@ -33,11 +33,47 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["hardware_report", "plot_hardware"]
+__all__ = ["hardware_report", "plot_hardware", "parts_report", "format_parts"]
 
 KB_SI = 1.380649e-23
 #: a machine whose energy ends above this multiple of the ideal machine's largest is unstable
 GROWTH_LIMIT = 100.0
+
+
+def parts_report(spec, *, eseries: str = "E24", capacitance: float = 1e-12, volts_per_unit: float = 1.0,
+                 tau: float = 1e-9) -> dict:
+    """Every L, R, C of ``spec``'s circuit (all its data springs attached) at the scales C₀, V_u, τ,
+    rounded to ``eseries``, and the machine the rounded parts build (:func:`ss_circuit.parts.part_report`)."""
+    from ss_mech.spec import load_spec
+
+    from ss_circuit.parts import part_report
+
+    from .energy import Units
+
+    spec = load_spec(spec) if not hasattr(spec, "system") else spec
+    scaling = Units(capacitance=capacitance, volts_per_unit=volts_per_unit, tau=tau).scaling()
+    return part_report(spec.system, scaling, eseries)
+
+
+def format_parts(report: dict) -> str:
+    """One line per part class (element group): count, ideal value, rounded value, change."""
+    lines = [f"parts rounded to {report['series']} (largest possible change {report['bound']:.1%})"]
+    seen = {}
+    for r in report["parts"]:
+        group = r["label"].split(":")[0]
+        seen.setdefault(group, []).append(r)
+    for group, rows in seen.items():
+        ideal = sorted({r["ideal"] for r in rows})
+        rounded = sorted({r["rounded"] for r in rows})
+        one = len(ideal) == 1 and len(rounded) == 1
+        what = (f"{ideal[0]:.4g} {rows[0]['unit']} -> {rounded[0]:.4g} {rows[0]['unit']} ({rows[0]['rel_change']:+.2%})"
+                if one else f"{ideal[0]:.4g}..{ideal[-1]:.4g} {rows[0]['unit']} -> {rounded[0]:.4g}..{rounded[-1]:.4g}")
+        lines.append(f"  {group:<22} {len(rows):>4} x {rows[0]['class']}  {what}")
+    lines.append("the rounded machine (mechanical units):")
+    for ideal, rounded in zip(report["ideal_machine"], report["rounded_machine"]):
+        lines.append(f"  {rounded['group']:<22} {ideal['kind']:<8} {ideal['min']:.6g} -> {rounded['min']:.6g}"
+                     + ("" if rounded["min"] == rounded["max"] else f"..{rounded['max']:.6g}"))
+    return "\n".join(lines)
 
 
 def _parse_esr(esr):
@@ -311,12 +347,17 @@ def hardware_report(spec, *, tolerance=None, distribution: str = "gaussian", esr
     if imperfections.lever_bandwidth:
         full = ideal.with_data(X, y)
         growth = max_growth_rate(full, imperfections.lever_bandwidth, scaling)
+        ideal_rate = -max_growth_rate(full, math.inf, scaling)  # τ_c = 0: the ideal machine's polynomial
+        lever_work = [r["ledger"]["work:levers"][-1]["J"] for r in rows if r["stable"] and "ledger" in r]
         out["lever_bandwidth"] = {
             "f_c_hz": imperfections.lever_bandwidth,
             "fastest_mode_hz": fastest_rate(full) / (2 * math.pi * tau),
             "predicted_max_growth_rate": growth, "predicted_stable": growth < 0,
+            "ideal_slowest_decay_rate": ideal_rate,
+            "amplifier_work_J_median": float(np.median(lever_work)) if lever_work else None,
             "note": ("the modal polynomial (ideal parts, all training springs) predicts "
-                     + ("instability" if growth >= 0 else f"a slowest decay rate of {-growth:.3g} per time unit"))}
+                     + ("instability" if growth >= 0 else
+                        f"a slowest decay rate of {-growth:.3g} per time unit (ideal levers: {ideal_rate:.3g})"))}
     cc = [r["crosscheck_max_rel_err"] for r in rows if r.get("crosscheck_max_rel_err") is not None]
     if cc:
         out["crosscheck_max_rel_err"] = max(cc)

@@ -87,3 +87,18 @@ def test_hardware_rejects_bad_options(tmp_path, capsys):
     assert "frequency" in capsys.readouterr().err
     assert main(["hardware", str(path), "--esr", "lots"]) == 2
     assert "--esr" in capsys.readouterr().err
+
+
+def test_parts_and_param_netlist_commands(tmp_path, capsys):
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(SPEC))
+    assert main(["parts", str(path), "--eseries", "E12", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["series"] == "E12" and len(rep["parts"]) == 3 * 4 + len(SPEC["data"]["X"])
+    assert main(["parts", str(path)]) == 0
+    assert "stick translation" in capsys.readouterr().out
+    for flag in ([], ["--params"]):
+        assert main(["netlist", str(path), "-o", str(tmp_path / "n.cir"), "--noise", "none"] + flag) == 0
+        capsys.readouterr()
+        text = (tmp_path / "n.cir").read_text()
+        assert (".param l_stick_translation=" in text) == bool(flag)
