@@ -211,7 +211,8 @@ def _hardware(args) -> int:
                           eseries=args.eseries, capacitance=args.capacitance, volts_per_unit=args.volts_per_unit,
                           tau=args.tau, temperature_k=args.temperature_k, seed=args.seed, epochs=args.epochs,
                           batch_size=args.batch_size, time_per_batch=args.time_per_batch,
-                          test_fraction=args.test_fraction, target_mse=args.target_mse, processes=args.processes,
+                          test_fraction=args.test_fraction, target_mse=args.target_mse, corners=args.corners,
+                          processes=args.processes,
                           progress=args.progress)
     if args.out:
         from ss_mech.serialize import atomic_write
@@ -230,6 +231,9 @@ def _hardware(args) -> int:
                   f"(x{d['ratio_to_ideal_median']:.3f} ideal), range {d['min']:.4g}..{d['max']:.4g}; "
                   f"unstable {d['n_unstable']}, failed {d['n_failed']}")
         print(f"yield {out['yield']:.0%} within {k.replace('_', ' ')} <= {out['target_mse']:.4g}")
+        for c in out.get("corners", []):
+            print(f"corner {c['corner']}: {k.replace('_', ' ')} "
+                  + (f"{c[k]:.4g}" if c.get(k) is not None else c["status"]))
         if "crosscheck_max_rel_err" in out:
             print(f"mechanical twins: circuit vs mechanics max rel. deviation {out['crosscheck_max_rel_err']:.2g}")
         for f in out.get("figures", {}).values():
@@ -408,6 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--lever-bandwidth", help="single-pole corner of the data-spring levers, e.g. 100MHz")
     h.add_argument("--eseries", choices=("E6", "E12", "E24", "E48", "E96"), help="round the parts first")
     h.add_argument("--samples", type=int, default=8, help="perturbed machines (default 8)")
+    h.add_argument("--corners", action="store_true", help="also every part at +tol and at -tol")
     h.add_argument("--capacitance", type=float, default=1e-12, help="C0: farads of a spring of stiffness 1")
     h.add_argument("--volts-per-unit", type=float, default=1.0, help="V_u: volts per unit height")
     h.add_argument("--tau", type=float, default=1e-9, help="seconds per time unit (default 1 ns)")

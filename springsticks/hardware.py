@@ -177,9 +177,10 @@ def _crosscheck(system, job) -> float:
     return float(max(deviations(mech, circ).values()))
 
 
-def _perturbations(system, *, samples, tolerance, distribution, eseries, esr, scaling, seed, slots):
-    """The ``samples`` perturbations (index 0 … samples−1), each a :class:`ss_mech.Perturbation`."""
-    from ss_circuit.nonideal import combine, draw_tolerances, esr_perturbation
+def _perturbations(system, *, samples, tolerance, distribution, eseries, esr, scaling, seed, slots, corners=False):
+    """The ``samples`` perturbations (index 0 … samples−1), each a :class:`ss_mech.Perturbation`,
+    then, with ``corners``, every part at +tol and every part at −tol."""
+    from ss_circuit.nonideal import combine, corner, draw_tolerances, esr_perturbation
     from ss_circuit.parts import rounding_perturbation
 
     base = []
@@ -192,6 +193,8 @@ def _perturbations(system, *, samples, tolerance, distribution, eseries, esr, sc
         draw = draw_tolerances(system, tolerance, seed=seed + s, distribution=distribution,
                                spring_slots=slots) if tolerance else None
         out.append(combine(*base, draw))
+    if corners and tolerance:
+        out += [combine(*base, corner(system, tolerance, sign, spring_slots=slots)) for sign in (1, -1)]
     return out
 
 
@@ -200,7 +203,7 @@ def hardware_report(spec, *, tolerance=None, distribution: str = "gaussian", esr
                     capacitance: float = 1e-12, volts_per_unit: float = 1.0, tau: float = 1e-9,
                     temperature_k: float = 300.0, seed: int = 0, epochs: int = 5, batch_size: int | None = None,
                     time_per_batch: float | None = None, test_fraction: float = 0.25, target_mse: float | None = None,
-                    processes: int | None = None, progress: bool = False) -> dict:
+                    corners: bool = False, processes: int | None = None, progress: bool = False) -> dict:
     """Train the ideal circuit of ``spec`` and ``samples`` perturbed ones (see the module docstring).
 
     Parameters
@@ -228,6 +231,9 @@ def hardware_report(spec, *, tolerance=None, distribution: str = "gaussian", esr
         spec's ``run.t_end`` divided by the batches per epoch).
     target_mse : float, optional
         Yield threshold on the held-out MSE (default 1.1 × the ideal machine's).
+    corners : bool
+        Also train the two corners (every part at +tol, every part at −tol), reported under
+        ``corners`` (not part of the distribution or the yield).
     processes : int, optional
         Worker processes (default: one per CPU, at most the number of machines).
     """
@@ -260,7 +266,7 @@ def hardware_report(spec, *, tolerance=None, distribution: str = "gaussian", esr
     imperfections = Imperfections(leakage=float(leakage or 0.0), lever_bandwidth=float(lever_bandwidth or 0.0))
     esr_kw = _parse_esr(esr)
     perts = _perturbations(ideal, samples=samples, tolerance=tolerance, distribution=distribution, eseries=eseries,
-                           esr=esr_kw, scaling=scaling, seed=seed, slots=slots)
+                           esr=esr_kw, scaling=scaling, seed=seed, slots=slots, corners=corners)
     x0, _ = initial_state(ideal.with_data(X, y), x0=spec.x0, samples=1, seed=seed)
     first = (X[:min(batch_size, B)], y[:min(batch_size, B)])
     common = dict(system=ideal, scaling=scaling, X=X, y=y, eval_set=eval_set, t_end=spec.run.t_end, x0=x0[0],
@@ -315,6 +321,10 @@ def hardware_report(spec, *, tolerance=None, distribution: str = "gaussian", esr
         else:
             row.update(stable=False, train_mse=None, test_mse=None, heat_J=None, error=r.get("error"))
         rows.append(row)
+    rows, corner_rows = rows[:samples], rows[samples:]
+    for row, sign in zip(corner_rows, ("+tol", "-tol")):
+        row.update(corner=sign, seed=None)
+        del row["sample"]
 
     key = "test_mse" if eval_set else "train_mse"
     target = float(target_mse) if target_mse is not None else 1.1 * ideal_sum[key]
@@ -334,6 +344,7 @@ def hardware_report(spec, *, tolerance=None, distribution: str = "gaussian", esr
         "least_squares": {"train_mse": train_ls[1], "test_mse": test_ls},
         "ideal": {**ideal_sum, "parts": _part_values(_machine(ideal, None, *first), scaling)},
         "perturbed": rows,
+        **({"corners": corner_rows} if corner_rows else {}),
         "target_mse": target, "yield_on": key,
         "yield": len(good) / len(rows),
         "distribution": {"n_stable": len(ok), "n_unstable": sum(r["status"] == "unstable" for r in rows),

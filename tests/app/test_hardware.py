@@ -22,7 +22,7 @@ def test_hardware_cli_json_and_figures(tmp_path, capsys):
     path.write_text(json.dumps(SPEC))
     out_dir = tmp_path / "hw"
     argv = ["hardware", str(path), "--tolerance", "C=5%,L=1%,R=1%,G=1%", "--esr", "Q=50", "--samples", "2",
-            "--epochs", "2", "--temperature-k", "0", "--tau", "1", "--eseries", "E24", "--processes", "2",
+            "--epochs", "2", "--temperature-k", "0", "--tau", "1", "--eseries", "E24", "--processes", "2", "--corners",
             "--out", str(out_dir), "--json"]
     assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)
@@ -41,6 +41,9 @@ def test_hardware_cli_json_and_figures(tmp_path, capsys):
     assert abs(led["work:levers"][-1]["J"]) < 1e-6 * heat
     for name in ("mse_histogram.png", "learned_functions.png", "ledger.png", "hardware.json"):
         assert (out_dir / name).stat().st_size > 0
+    assert [c["corner"] for c in out["corners"]] == ["+tol", "-tol"] and all(c["stable"] for c in out["corners"])
+    plus = out["corners"][0]["perturbation"]["values"]["stick translation"]
+    assert plus["min"] == plus["max"]  # every inductor at +1 % (times its E24 rounding)
     d = out["perturbed"][0]["perturbation"]["values"]
     assert 0.8 < d["data spring"]["min"] <= d["data spring"]["max"] < 1.2
 
