@@ -2,8 +2,9 @@
 
 Subcommands: ``simulate`` (a spec through either backend), ``fit`` (train on a function or a
 CSV), ``netlist`` (a spec as a SPICE netlist), ``crosscheck`` (both backends against each
-other), ``energy`` (the joules learning costs), ``reproduce`` (the paper's results), ``sweep`` (parameter
-sweeps on Dask) and ``bench`` (speed and memory figures).
+other), ``energy`` (the joules learning costs), ``hardware`` (real parts: tolerances, losses,
+yield, ledger), ``parts`` (E-series part lists), ``reproduce`` (the paper's results), ``sweep``
+(parameter sweeps on Dask) and ``bench`` (speed and memory figures).
 
 Every subcommand's argparse lives here; the libraries it calls take keywords, never an
 argparse namespace. Nothing heavy is imported before a subcommand runs (``--help`` loads
@@ -146,7 +147,7 @@ def _netlist(args) -> int:
 
     spec = load_spec(args.spec)
     text = netlist_from_spec(spec, args.output, noise=args.noise, alpha=args.alpha, tau=args.tau, energy=args.energy,
-                             inductance=args.inductance, capacitance=args.capacitance)
+                             inductance=args.inductance, capacitance=args.capacitance, params=args.params)
     print(f"wrote {args.output} ({len(text.splitlines())} lines)")
     return 0
 
@@ -196,6 +197,61 @@ def _reproduce(args) -> int:
 def _bench(args) -> int:
     from .bench import run_benchmark
     run_benchmark(quick=args.quick, json_out=args.json, sweep=args.sweep)
+    return 0
+
+
+# ---------------------------------------------------------------------------- hardware
+def _hardware(args) -> int:
+    from ss_circuit.nonideal import parse_frequency, parse_tolerances
+
+    from .hardware import hardware_report, plot_hardware
+
+    try:
+        tol = parse_tolerances(args.tolerance) if args.tolerance else None
+        bandwidth = parse_frequency(args.lever_bandwidth) if args.lever_bandwidth else 0.0
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    out = hardware_report(args.spec, tolerance=tol, distribution=args.distribution, esr=args.esr,
+                          leakage=args.leakage or 0.0, lever_bandwidth=bandwidth, samples=args.samples,
+                          eseries=args.eseries, capacitance=args.capacitance, volts_per_unit=args.volts_per_unit,
+                          tau=args.tau, temperature_k=args.temperature_k, seed=args.seed, epochs=args.epochs,
+                          batch_size=args.batch_size, time_per_batch=args.time_per_batch,
+                          test_fraction=args.test_fraction, target_mse=args.target_mse, corners=args.corners,
+                          processes=args.processes,
+                          progress=args.progress)
+    if args.out:
+        from ss_mech.serialize import atomic_write
+        out["figures"] = plot_hardware(out, args.spec, args.out)
+        out["report"] = str(atomic_write(Path(args.out) / "hardware.json", _dumps_json(out)))
+    if args.json:
+        print(_dumps_json(out))
+    else:
+        k = out["yield_on"]
+        print(f"ideal parts: train MSE {out['ideal']['train_mse']:.4g}, {k.replace('_', ' ')} "
+              f"{out['ideal'][k]:.4g}, heat {out['ideal']['heat_J']:.3g} J; least squares "
+              f"{out['least_squares'][k]:.4g}")
+        d = out["distribution"]
+        if "median" in d:
+            print(f"{len(out['perturbed'])} perturbed: {k.replace('_', ' ')} median {d['median']:.4g} "
+                  f"(x{d['ratio_to_ideal_median']:.3f} ideal), range {d['min']:.4g}..{d['max']:.4g}; "
+                  f"unstable {d['n_unstable']}, failed {d['n_failed']}")
+        print(f"yield {out['yield']:.0%} within {k.replace('_', ' ')} <= {out['target_mse']:.4g}")
+        for c in out.get("corners", []):
+            print(f"corner {c['corner']}: {k.replace('_', ' ')} "
+                  + (f"{c[k]:.4g}" if c.get(k) is not None else c["status"]))
+        if "crosscheck_max_rel_err" in out:
+            print(f"mechanical twins: circuit vs mechanics max rel. deviation {out['crosscheck_max_rel_err']:.2g}")
+        for f in out.get("figures", {}).values():
+            print(f"  figure: {f}")
+    return 0
+
+
+def _parts(args) -> int:
+    from .hardware import format_parts, parts_report
+
+    out = parts_report(args.spec, eseries=args.eseries, capacitance=args.capacitance,
+                       volts_per_unit=args.volts_per_unit, tau=args.tau)
+    print(_dumps_json(out) if args.json else format_parts(out))
     return 0
 
 
@@ -354,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--energy", type=float, help="joules per unit of mechanical energy (default 1)")
     n.add_argument("--capacitance", type=float, help="farads of one data spring's capacitor (sets alpha)")
     n.add_argument("--inductance", type=float, help="henries of one stick's translation inductor (sets tau)")
+    n.add_argument("--params", action="store_true", help="part values through one .param per part class")
     n.set_defaults(func=_netlist)
 
     c = sub.add_parser("crosscheck", parents=[common], help="run both backends and compare them")
@@ -401,6 +458,41 @@ def build_parser() -> argparse.ArgumentParser:
 
     _sweep_parser(sub, common)
 
+    h = sub.add_parser("hardware", parents=[common],
+                       help="train circuits of real parts: tolerances, ESR, leakage, lever bandwidth; yield and ledger")
+    h.add_argument("spec", help="spec JSON (its temperature is replaced by --temperature-k)")
+    h.add_argument("--tolerance", help="part tolerances, e.g. C=5%%,L=1%%,R=1%%,G=0.5%% (G: lever gains)")
+    h.add_argument("--distribution", choices=("gaussian", "uniform"), default="gaussian",
+                   help="tolerance draws: gaussian (tolerance = 3 sigma) or uniform")
+    h.add_argument("--esr", help="inductor series resistance: ohms (0.5) or a quality factor (Q=50)")
+    h.add_argument("--leakage", type=float, help="ohms across every spring capacitor (default: none)")
+    h.add_argument("--lever-bandwidth", help="single-pole corner of the data-spring levers, e.g. 100MHz")
+    h.add_argument("--eseries", choices=("E6", "E12", "E24", "E48", "E96"), help="round the parts first")
+    h.add_argument("--samples", type=int, default=8, help="perturbed machines (default 8)")
+    h.add_argument("--corners", action="store_true", help="also every part at +tol and at -tol")
+    h.add_argument("--capacitance", type=float, default=1e-12, help="C0: farads of a spring of stiffness 1")
+    h.add_argument("--volts-per-unit", type=float, default=1.0, help="V_u: volts per unit height")
+    h.add_argument("--tau", type=float, default=1e-9, help="seconds per time unit (default 1 ns)")
+    h.add_argument("--temperature-k", type=float, default=300.0, help="bath in kelvin (0: deterministic)")
+    h.add_argument("--epochs", type=int, default=5)
+    h.add_argument("--batch-size", type=int, help="default: half the training points")
+    h.add_argument("--time-per-batch", type=float, help="default: run.t_end / batches per epoch")
+    h.add_argument("--test-fraction", type=float, default=0.25, help="held-out share of the spec's points")
+    h.add_argument("--target-mse", type=float, help="yield threshold (default 1.1 x the ideal machine's)")
+    h.add_argument("--processes", type=int, help="worker processes (default: one per CPU)")
+    h.add_argument("--seed", type=int, default=0)
+    h.add_argument("--out", help="folder for hardware.json and the figures")
+    h.add_argument("--json", action="store_true")
+    h.add_argument("--progress", action="store_true")
+    h.set_defaults(func=_hardware)
+    pr = sub.add_parser("parts", parents=[common], help="every L, R, C of a spec's circuit rounded to an E-series")
+    pr.add_argument("spec")
+    pr.add_argument("--eseries", choices=("E6", "E12", "E24", "E48", "E96"), default="E24")
+    pr.add_argument("--capacitance", type=float, default=1e-12, help="C0: farads of a spring of stiffness 1")
+    pr.add_argument("--volts-per-unit", type=float, default=1.0, help="V_u: volts per unit height")
+    pr.add_argument("--tau", type=float, default=1e-9, help="seconds per time unit (default 1 ns)")
+    pr.add_argument("--json", action="store_true")
+    pr.set_defaults(func=_parts)
     b = sub.add_parser("bench", parents=[common], help="steps/s and peak memory vs system size")
     b.add_argument("--quick", action="store_true")
     b.add_argument("--json", action="store_true")

@@ -65,6 +65,8 @@ class Branch:
     offset: float = 0.0   # spring target y
     channel: int = -1     # noise channel (dampers)
     amplitude: float = 0.0  # volts per unit ξ (dampers)
+    series: int = -1      # inertia: the damper drawn in series with its inductor (ss_mech.Perturbation)
+    series_of: int = -1   # that damper: its inductor's element (it has no levers of its own)
 
 
 @dataclass
@@ -85,6 +87,18 @@ class Circuit:
     title: str = ""
     branches: list = field(default_factory=list)
     meter_capacitance: float = 1.0
+    # non-idealities without a mechanical twin (ss_circuit.nonideal); 0 = off, the ideal netlist
+    leakage: float = 0.0             # ohms across every spring capacitor
+    leak_noise: object = None        # SampledNoise of the leakage resistors' Johnson noise ('samples')
+    lever_bandwidth: float = 0.0     # Hz: single-pole corner of every data-spring lever
+
+    def lever_node(self, g: int) -> str:
+        """The node whose voltage the loops' E sources of element ``g`` read (its branch, or the
+        output of its lever's single-pole filter)."""
+        return f"d{g}" if self.lever_bandwidth and self.branches[g].kind == "spring" else f"n{g}"
+
+    def leak_noisy(self) -> bool:
+        return bool(self.leakage) and self.noise != "none"
 
     # ------------------------------------------------------------------ structure
     @property
@@ -97,10 +111,15 @@ class Circuit:
              "vcvs": 0, "independent": self.n_dof}
         for b in self.branches:
             n[{"inertia": "inductors", "damper": "resistors", "spring": "capacitors"}[b.kind]] += 1
-            n["cccs"] += b.dofs.size
-            n["vcvs"] += b.dofs.size
+            n["cccs"] += b.dofs.size * (b.series_of < 0)
+            n["vcvs"] += b.dofs.size * (b.series_of < 0)
             n["independent"] += b.kind == "spring"
             n["noise_sources"] += self.noisy(b)
+            if b.kind == "spring":
+                n["resistors"] += bool(self.leakage) + bool(self.lever_bandwidth)
+                n["noise_sources"] += self.leak_noisy()
+                n["vcvs"] += bool(self.lever_bandwidth)
+                n["capacitors"] += bool(self.lever_bandwidth)
         n["total"] = sum(v for k, v in n.items() if k != "noise_sources") + n["noise_sources"]
         return n
 
@@ -110,6 +129,8 @@ class Circuit:
     def loops(self) -> list[list[tuple[int, float]]]:
         loops = [[] for _ in range(self.n_dof)]
         for b in self.branches:
+            if b.series_of >= 0:  # in series with an inductor: its voltage is in the inductor's branch
+                continue
             for a, c in zip(b.dofs, b.coefs):
                 loops[int(a)].append((b.index, float(c)))
         return loops
@@ -144,7 +165,27 @@ class Circuit:
                 out[f"n{g}"] = b.part * self.initial_current(b) - emf
                 if self.noisy(b):
                     out[f"m{g}"] = -emf
+            if b.kind == "spring" and self.leak_noisy():
+                out[f"ml{g}"] = self.target_volts(b) - self._leak_emf_at_zero(b)
         return out
+
+    def target_volts(self, b: Branch) -> float:
+        """V(m_g) of spring ``b``: its data-offset source, ``−ε k y/α``."""
+        return -self.scaling.volt * b.value * b.offset
+
+    def leak_amplitude(self) -> float:
+        """Volts per unit ξ of a leakage resistor's Johnson source: ``√(2 k_B T_c R_leak / τ)``
+        (two-sided PSD ``2 k_B T_c R`` in circuit time, ξ of unit intensity in mechanical time)."""
+        return math.sqrt(2.0 * self.scaling.energy * self.system.kT * self.leakage / self.scaling.time)
+
+    def _leak_emf_at_zero(self, b: Branch) -> float:
+        if self.noise == "trnoise":
+            return math.nan
+        j = self.spring_slot(b)
+        return self.leak_amplitude() * float(self.leak_noise.signal(self.leak_noise.t0)[0, j])
+
+    def spring_slot(self, b: Branch) -> int:
+        return b.index - next(x.index for x in self.branches if x.kind == "spring")
 
     # ------------------------------------------------------------------ what is saved and how it is read back
     def vectors(self) -> list[str]:
@@ -157,6 +198,8 @@ class Circuit:
                 names.append(f"n{g}")
                 if self.noisy(b):
                     names.append(f"m{g}")
+            if b.kind == "spring" and self.leak_noisy():
+                names.append(f"ml{g}")
         return names
 
     def readout_plan(self, t_out, dt: float) -> dict:
@@ -181,7 +224,19 @@ class Circuit:
             "v_per_ampere": 1.0 / s.ampere,
             "breaks": [s.time * p for p in self.breakpoint_periods(t_out[-1] / (len(t_out) - 1))],
             "break_times": [s.time * dt],
+            **self._ledger_plan(),
         }
+
+    def _ledger_plan(self) -> dict:
+        """The readout's per-class ledger: each resistor's class, and the leakage resistors."""
+        br = self.branches
+        plan = {"R_class": [b.label.split(":")[0] for b in br if b.kind == "damper"]}
+        if self.leakage:
+            springs = [b for b in br if b.kind == "spring"]
+            plan["leak"] = {"nodes": [f"n{b.index}" for b in springs],
+                            "low": [f"ml{b.index}" for b in springs] if self.leak_noisy() else [],
+                            "targets": np.array([self.target_volts(b) for b in springs]), "R": float(self.leakage)}
+        return plan
 
     # ------------------------------------------------------------------ noise sources
     def external_sources(self) -> dict:
@@ -189,8 +244,13 @@ class Circuit:
         if self.noise != "samples":
             return {}
         sig, tau = self.noise_signal, self.scaling.time
-        return {f"vn{b.index}": (tau * sig.t0, tau * sig.dt_noise, b.amplitude * sig.values[:, 0, b.channel])
-                for b in self.branches if self.noisy(b)}
+        out = {f"vn{b.index}": (tau * sig.t0, tau * sig.dt_noise, b.amplitude * sig.values[:, 0, b.channel])
+               for b in self.branches if self.noisy(b)}
+        if self.leak_noisy():
+            ln, amp = self.leak_noise, self.leak_amplitude()
+            out.update({f"vnl{b.index}": (tau * ln.t0, tau * ln.dt_noise, amp * ln.values[:, 0, self.spring_slot(b)])
+                        for b in self.branches if b.kind == "spring"})
+        return out
 
     def breakpoint_periods(self, interval: float) -> list[float]:
         """Periods (mechanical time) of all breakpoints: the clocks and TRNOISE's sample times."""
@@ -213,15 +273,17 @@ class Circuit:
 
     # ------------------------------------------------------------------ rendering
     def netlist(self, *, t_end: float, dt: float, n_out: int = 101, method: str = "trap",
-                standalone: bool = True) -> str:
+                standalone: bool = True, params: bool = False) -> str:
         """The SPICE text of this circuit (:func:`ss_circuit.render.render_netlist`)."""
-        return render_netlist(self, t_end=t_end, dt=dt, n_out=n_out, method=method, standalone=standalone)
+        return render_netlist(self, t_end=t_end, dt=dt, n_out=n_out, method=method, standalone=standalone,
+                              params=params)
 
 
 def _branches(system, scaling: Scaling, noise: str) -> list[Branch]:
     kT = system.kT
-    out, g, channel = [], 0, 0
+    out, g, channel, start = [], 0, 0, {}
     for group in system.elements:
+        start[group.name] = g
         levers = sp.csr_matrix(group.levers)
         with np.errstate(all="ignore"):  # overflow is reported by _check_part below
             parts = {"inertia": scaling.inductance, "damper": scaling.resistance,
@@ -240,6 +302,9 @@ def _branches(system, scaling: Scaling, noise: str) -> list[Branch]:
                 b.channel = channel
                 b.amplitude = scaling.volt * math.sqrt(2.0 * kT * b.value)
                 channel += 1
+                if group.series is not None:  # drawn in series with its inductor (same lever)
+                    b.series_of = start[group.series] + i
+                    out[b.series_of].series = g
             out.append(b)
             g += 1
     return out
@@ -313,7 +378,7 @@ def build_circuit(system, *, x0=None, v0=None, noise: str = "samples", scaling: 
 
 def write_netlist(system, path, *, x0=None, v0=None, t_end: float, dt: float, noise: str = "samples",
                   seed: int = 0, scaling: Scaling | None = None, method: str = "trap", n_out: int = 101,
-                  dt_noise: float | None = None, title: str = "") -> str:
+                  dt_noise: float | None = None, title: str = "", params: bool = False) -> str:
     """Write the standalone netlist of ``system`` to ``path`` (``ngspice -b path`` runs it) and return it.
 
     ``samples`` noise is drawn from ``seed`` exactly as :func:`ss_circuit.simulate_circuit` draws
@@ -322,7 +387,7 @@ def write_netlist(system, path, *, x0=None, v0=None, t_end: float, dt: float, no
     """
     circuit = build_circuit(system, x0=x0, v0=v0, noise=noise, scaling=scaling, seed=seed, t_end=t_end,
                             n_out=n_out, dt_noise=dt_noise, title=title)
-    text = render_netlist(circuit, t_end=t_end, dt=dt, n_out=n_out, method=method, standalone=True)
+    text = render_netlist(circuit, t_end=t_end, dt=dt, n_out=n_out, method=method, standalone=True, params=params)
     if path is not None:
         atomic_write(path, text)  # an interrupted write leaves the old file or none, never half a netlist
     return text

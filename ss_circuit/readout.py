@@ -25,6 +25,14 @@ products ``h R i_{n+1}²`` and ``h i_{n+1} V_noise,n+1`` are the consistent rule
 misses only the BE step's numerical dissipation ``½Σ L Δi² + ½Σ C ΔV²`` (reported as
 ``numerical_loss``; it falls as the square of the BE step, 0.1 × the step before the breakpoint).
 
+The per-class ledger (``ledger``): the heat of each resistor class (the element group a damper
+belongs to: translational drag, rotational drag, an inductor's series resistance …) by the same
+step rule; with leakage resistors across the spring capacitors (:mod:`ss_circuit.nonideal`) their
+heat ``Σ h R ī_l²``, their Johnson sources' work, and the work of the data-target sources, which a
+leak lets them do: ``W_y = −Σ h V_y ī_l`` (without a leak the target sources' energy is part of
+``U``). ``work:levers`` is what the levers put in, ``ΔE − J + D − W_y``: zero for ideal levers up to
+the backward-Euler steps' numerical loss, the amplifiers' work when a lever has a finite bandwidth.
+
 Everything is then read at the output times (accepted points by construction, so the
 interpolation only guards against round-off) and converted to mechanical units.
 """
@@ -106,6 +114,16 @@ def reduce_vectors(vec: dict, plan: dict) -> dict:
     if noisy.any():
         # the source sits between ground (+) and m (−): its EMF is V(0) − V(m) = −V_m
         J = _cumulative(h * (i_R[:, noisy] * _step_rule(-V_m, be)).sum(axis=1))
+    heat = {f"heat:{c}": _cumulative(h * ((i_R[:, sel] ** 2) @ plan["R"][sel]))
+            for c, sel in _classes(plan.get("R_class", []))}
+    if "leak" in plan:
+        D_leak, J_leak, W_y = _leakage(vec, plan["leak"], init, h, be)
+        D, J = D + D_leak, J + J_leak
+        heat["heat:leakage"] = D_leak
+        heat["work:targets"] = W_y
+    E = K + U
+    heat["work:noise"] = J
+    heat["work:levers"] = E - E[0] - J + D - heat.get("work:targets", 0.0)
     loss = 0.5 * ((np.diff(i_L, axis=0)[be] ** 2) @ plan["L"]).sum() + 0.5 * ((np.diff(V_C, axis=0)[be] ** 2) @ plan["C"]).sum()
 
     t_out = plan["t_out"]
@@ -120,4 +138,23 @@ def reduce_vectors(vec: dict, plan: dict) -> dict:
     return {"kinetic": at(K) / eps, "potential": at(U) / eps, "dissipated": at(D) / eps,
             "noise_work": at(J) / eps, "x": at(v_meter) * plan["x_per_volt"],
             "v": at(i_loop) * plan["v_per_ampere"], "points": int(vec["time"].size),
-            "first_order_steps": int(be.sum()), "numerical_loss": float(loss) / eps}
+            "first_order_steps": int(be.sum()), "numerical_loss": float(loss) / eps,
+            "ledger": {k: at(v) / eps for k, v in heat.items()}}
+
+
+def _classes(names):
+    """``(class, mask)`` for each distinct name, in order of first appearance."""
+    names = np.asarray(names, dtype=object)
+    return [(c, names == c) for c in dict.fromkeys(names.tolist())]
+
+
+def _leakage(vec: dict, leak: dict, init: dict, h: np.ndarray, be: np.ndarray):
+    """Heat of the leakage resistors, their noise work and the target sources' work (circuit units)."""
+    V_n = _stack(vec, leak["nodes"], init)
+    targets = np.broadcast_to(leak["targets"], V_n.shape)
+    low = _stack(vec, leak["low"], init) if leak["low"] else targets
+    i_l = _step_rule(V_n - low, be) / leak["R"]
+    D = _cumulative(h * leak["R"] * (i_l ** 2).sum(axis=1))
+    J = _cumulative(h * (i_l * _step_rule(targets - low, be)).sum(axis=1))
+    W = _cumulative(-h * (i_l * leak["targets"]).sum(axis=1))
+    return D, J, W

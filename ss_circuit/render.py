@@ -12,13 +12,14 @@ clocks, and the control lines (options, saves, prints, ``.tran``).
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from .scaling import Scaling
 from .sources import pwl_lines, trnoise_spec
 
 __all__ = ["render_netlist", "check_transient", "tolerances", "sanitize", "num", "METHODS",
-           "MAX_STEPS"]
+           "MAX_STEPS", "part_params"]
 
 #: ngspice's integration rules the circuit may use (trap: second order, conserves energy; gear leaks it)
 METHODS = ("trap", "gear")
@@ -77,7 +78,7 @@ def check_transient(circuit, *, t_end: float, dt: float, method: str) -> None:
 
 
 def render_netlist(circuit, *, t_end: float, dt: float, n_out: int = 101, method: str = "trap",
-                   standalone: bool = True) -> str:
+                   standalone: bool = True, params: bool = False) -> str:
     """The SPICE text of ``circuit`` (``ngspice -b`` runs it when ``standalone``).
 
     Parameters
@@ -94,10 +95,16 @@ def render_netlist(circuit, *, t_end: float, dt: float, n_out: int = 101, method
         Integration rule (trap: second order, conserves energy; gear leaks it).
     standalone : bool
         ``samples`` noise as PWL data (standalone) or ``external`` sources (shared mode).
+    params : bool
+        Part values through one ``.param`` per part class (:func:`part_params`): a designer
+        edits one line to change every inductor, resistor or capacitor of that class.
     """
     check_transient(circuit, t_end=t_end, dt=dt, method=method)
     L = _header(circuit, t_end=t_end, dt=dt, method=method, standalone=standalone)
-    L += _loop_lines(circuit) + _element_lines(circuit, standalone) + _meter_lines(circuit)
+    table = part_params(circuit) if params else None
+    if table is not None:
+        L += _param_lines(table)
+    L += _loop_lines(circuit) + _element_lines(circuit, standalone, table) + _meter_lines(circuit)
     L += _clock_lines(circuit, t_end / (n_out - 1))
     L += _control_lines(circuit, t_end=t_end, dt=dt, method=method, standalone=standalone)
     return "\n".join(L) + "\n"
@@ -145,7 +152,7 @@ def _loop_lines(c) -> list[str]:
         L.append(f"vi{a} 0 a{a}_0 0")
         for k, (g, coef) in enumerate(terms):
             nxt = f"a{a}_{k + 1}" if k + 1 < len(terms) else "0"
-            L.append(f"e{a}_{g} a{a}_{k} {nxt} n{g} 0 {num(coef)}")
+            L.append(f"e{a}_{g} a{a}_{k} {nxt} {c.lever_node(g)} 0 {num(coef)}")
     L.append("")
     return L
 
@@ -154,7 +161,38 @@ _FORMULA = {"inertia": "L = eps m tau^2/alpha^2", "damper": "R = eps r tau/alpha
             "spring": "C = alpha^2/(eps k), offset source -eps k y/alpha"}
 
 
-def _element_lines(c, standalone: bool) -> list[str]:
+def part_params(c) -> dict:
+    """``{part class: (parameter name, value)}``: one ``.param`` per element group (its first
+    part's value) and one for the leakage resistors. An element whose part differs from its
+    class's value (a perturbed machine) is written as ``{name*factor}``."""
+    table = {}
+    for b in c.branches:
+        group = b.label.split(":")[0]
+        if group not in table:
+            letter = {"inertia": "l", "damper": "r", "spring": "c"}[b.kind]
+            table[group] = (f"{letter}_" + re.sub(r"[^a-z0-9]+", "_", group.lower()).strip("_"), b.part)
+    if c.leakage:
+        table["leakage"] = ("r_leakage", c.leakage)
+    return table
+
+
+def _param_lines(table: dict) -> list[str]:
+    L = ["* ---- part values: one .param per part class; edit one line to change every part of that class",
+         "* (initial voltages and target sources stay as written: they are the start and the data)"]
+    L += [f".param {name}={num(value)}" for name, value in table.values()]
+    L.append("")
+    return L
+
+
+def _part(table, group: str, value: float) -> str:
+    """A part value as a number, or through its class's ``.param``."""
+    if table is None or group not in table:
+        return num(value)
+    name, ref = table[group]
+    return f"{{{name}}}" if value == ref else f"{{{name}*{num(value / ref)}}}"
+
+
+def _element_lines(c, standalone: bool, table=None) -> list[str]:
     s = c.scaling
     L = ["* ---- elements: F_g_a inject lever * i_a into node n_g, so the branch carries i_g = c_g . i"]
     group = None
@@ -167,35 +205,64 @@ def _element_lines(c, standalone: bool) -> list[str]:
                 "damper": f"r = {num(b.value)} -> R = {num(b.part)} Ohm",
                 "spring": f"k = {num(b.value)}, target y = {num(b.offset)} -> C = {num(b.part)} F"}[b.kind]
         L.append(f"* element {g}: {sanitize(b.label)}; {what}")
+        if b.series_of >= 0:
+            L.append(f"* in series with inductor l{b.series_of}: it carries that branch's current, no levers of its own")
         for a, coef in zip(b.dofs, b.coefs):
-            L.append(f"f{g}_{a} 0 n{g} vi{a} {num(coef)}")
+            if b.series_of < 0:
+                L.append(f"f{g}_{a} 0 n{g} vi{a} {num(coef)}")
         if b.kind == "inertia":
-            L.append(f"l{g} n{g} 0 {num(b.part)} ic={num(c.initial_current(b))}")
+            low = f"n{b.series}" if b.series >= 0 else "0"
+            L.append(f"l{g} n{g} {low} {_part(table, group, b.part)} ic={num(c.initial_current(b))}")
         elif b.kind == "spring":
             q0 = s.charge * float(b.coefs @ c.x0[b.dofs])
-            L.append(f"c{g} n{g} m{g} {num(b.part)} ic={num(q0 / b.part)}")
+            L.append(f"c{g} n{g} m{g} {_part(table, group, b.part)} ic={num(q0 / b.part)}")
             L.append(f"vy{g} m{g} 0 {num(-s.volt * b.value * b.offset)}")
+            L.extend(_spring_nonideal_lines(c, b, standalone, table))
         elif c.noisy(b):
-            L.append(f"r{g} n{g} m{g} {num(b.part)}")
+            L.append(f"r{g} n{g} m{g} {_part(table, group, b.part)}")
             L.append(f"* Johnson noise of element {g} (channel {b.channel}): "
                      f"{num(b.amplitude)} V per unit xi, two-sided PSD 2 k_B T R")
             L.extend(_noise_source(c, b, standalone))
         else:
-            L.append(f"r{g} n{g} 0 {num(b.part)}")
+            L.append(f"r{g} n{g} 0 {_part(table, group, b.part)}")
     L.append("")
     return L
 
 
-def _noise_source(c, b, standalone: bool) -> list[str]:
-    head = f"vn{b.index} 0 m{b.index}"
+def _spring_nonideal_lines(c, b, standalone: bool, table=None) -> list[str]:
+    """A spring's leakage resistor (with its Johnson source) and its lever's single-pole filter;
+    nothing for the ideal circuit (:mod:`ss_circuit.nonideal`)."""
+    g, L = b.index, []
+    if c.leakage:
+        if c.leak_noisy():
+            L.append(f"rl{g} n{g} ml{g} {_part(table, 'leakage', c.leakage)}")
+            L.append(f"* Johnson noise of leakage {g}: {num(c.leak_amplitude())} V per unit xi")
+            L.extend(_source(c, f"vnl{g} m{g} ml{g}", c.leak_amplitude(), c.leak_noise, c.spring_slot(b), standalone))
+        else:
+            L.append(f"rl{g} n{g} m{g} {_part(table, 'leakage', c.leakage)}")
+    if c.lever_bandwidth:
+        from .nonideal import lever_filter_parts
+        R0, C0 = lever_filter_parts(c)
+        v0 = c.initial_values()[f"n{g}"]
+        L.append(f"* lever of element {g}: single pole at {num(c.lever_bandwidth)} Hz (buffer, RC, read by the loops)")
+        L.append(f"eb{g} p{g} 0 n{g} 0 1.0")
+        L.append(f"rb{g} p{g} d{g} {num(R0)}")
+        L.append(f"cb{g} d{g} 0 {num(C0)} ic={num(v0)}")
+    return L
+
+
+def _source(c, head: str, amplitude: float, signal, channel: int, standalone: bool) -> list[str]:
+    """A Johnson source of ``amplitude`` volts per unit ξ: TRNOISE, external or PWL of ``signal``."""
     tau = c.scaling.time
     if c.noise == "trnoise":
-        na = b.amplitude / math.sqrt(c.dt_noise)
-        return [f"{head} {trnoise_spec(na, tau * c.dt_noise, num)}"]
+        return [f"{head} {trnoise_spec(amplitude / math.sqrt(c.dt_noise), tau * c.dt_noise, num)}"]
     if not standalone:
         return [f"{head} external"]
-    sig = c.noise_signal
-    return [head] + pwl_lines(tau * sig.times(), b.amplitude * sig.values[:, 0, b.channel], num)
+    return [head] + pwl_lines(tau * signal.times(), amplitude * signal.values[:, 0, channel], num)
+
+
+def _noise_source(c, b, standalone: bool) -> list[str]:
+    return _source(c, f"vn{b.index} 0 m{b.index}", b.amplitude, c.noise_signal, b.channel, standalone)
 
 
 def _meter_lines(c) -> list[str]:

@@ -51,7 +51,8 @@ def _run_job(job: dict) -> dict:
     return out
 
 
-def _jobs(system, *, x_init, v_init, t_end, dt, n_out, method, noise_mode, signal, scaling, dt_noise, seed):
+def _jobs(system, *, x_init, v_init, t_end, dt, n_out, method, noise_mode, signal, scaling, dt_noise, seed,
+          imperfections=None):
     """One job (netlist text, sources, readout plan) per sample."""
     from ss_mech.noise import SampledNoise
 
@@ -62,6 +63,8 @@ def _jobs(system, *, x_init, v_init, t_end, dt, n_out, method, noise_mode, signa
             one = SampledNoise(signal.values[:, s:s + 1, :], signal.dt_noise, signal.t0)
         circuit = build_circuit(system, x0=x_init[s], v0=v_init[s], noise=noise_mode, scaling=scaling,
                                 noise_signal=one, dt_noise=dt_noise, seed=seed, t_end=t_end, n_out=n_out)
+        if imperfections is not None:
+            circuit = imperfections.apply(circuit, seed=seed, sample=s)
         yield circuit, {"text": circuit.netlist(t_end=t_end, dt=dt, n_out=n_out, method=method, standalone=False),
                         "t_stop": scaling.time * t_end, "vectors": circuit.vectors(),
                         "sources": circuit.external_sources(), "plan": circuit.readout_plan(t_out, dt)}
@@ -70,7 +73,8 @@ def _jobs(system, *, x_init, v_init, t_end, dt, n_out, method, noise_mode, signa
 def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, samples: int = 1, seed: int = 0,
                      n_out: int = 101, method: str = "trap", noise=None, noise_mode: str = "samples",
                      scaling: Scaling | None = None, dt_noise: float | None = None, processes: int | None = None,
-                     start_method: str | None = None, progress: bool = False):
+                     start_method: str | None = None, progress: bool = False, imperfections=None,
+                     ledger: bool = False):
     """Run the circuit of ``system`` in ngspice; same trajectory type and units as ``ss_mech.simulate``.
 
     Parameters
@@ -112,6 +116,11 @@ def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, sampl
         docstring).
     progress : bool
         A progress bar over samples.
+    imperfections : ss_circuit.nonideal.Imperfections, optional
+        Circuit-only non-idealities (leakage, lever bandwidth) applied to every sample's circuit.
+    ledger : bool
+        Put the per-class ledger of :func:`~ss_circuit.readout.reduce_vectors` (``heat:<class>``,
+        ``work:noise``, ``work:targets``, ``work:levers``) into ``Trajectory.extras``.
 
     Returns
     -------
@@ -144,7 +153,8 @@ def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, sampl
 
     start = time.perf_counter()
     made = list(_jobs(system, x_init=x_init, v_init=v_init, t_end=t_end, dt=dt, n_out=n_out, method=method,
-                      noise_mode=noise_mode, signal=noise, scaling=scaling, dt_noise=dt_noise, seed=seed))
+                      noise_mode=noise_mode, signal=noise, scaling=scaling, dt_noise=dt_noise, seed=seed,
+                      imperfections=imperfections))
     circuit0 = made[0][0]
     jobs = [job for _, job in made]
     start_method = start_method or START_METHOD
@@ -175,7 +185,8 @@ def simulate_circuit(system, *, t_end: float, dt: float, x0=None, v0=None, sampl
         t=np.linspace(0.0, t_end, n_out), kinetic=stack("kinetic"), potential=potential,
         dissipated=stack("dissipated"), noise_work=stack("noise_work"), protocol_work=np.zeros_like(potential),
         loss=system.loss_from_potential(potential),
-        x_end=x[-1].copy(), v_end=v[-1].copy(), x=x, v=v, backend="circuit", stats=stats, meta=meta)
+        x_end=x[-1].copy(), v_end=v[-1].copy(), x=x, v=v, backend="circuit", stats=stats, meta=meta,
+        extras={k: np.stack([r["ledger"][k] for r in results], axis=1) for k in results[0]["ledger"]} if ledger else {})
 
 
 def _run_all(jobs: list[dict], *, processes: int | None, fresh: bool, progress: bool,
@@ -200,21 +211,28 @@ def _run_all(jobs: list[dict], *, processes: int | None, fresh: bool, progress: 
         # a fresh interpreter per TRNOISE sample: a forked child would inherit the parent's ngspice
         # generator state (identical noise in every sample); a new process seeds its own (measured)
         method = "spawn" if fresh else start_method
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method), **kwargs) as pool:
-            futures = [pool.submit(_run_job, job) for job in jobs]
-            out = []
-            for i, f in enumerate(futures):
-                try:
-                    out.append(f.result())
-                except BrokenProcessPool:  # the worker died without a Python error to pass on
-                    raise SimulationError(
-                        f"an ngspice worker process died while running sample {i} of {len(jobs)} (ngspice "
-                        "crashed or the machine ran out of memory); rerun with processes=1 (CLI: --processes 1) "
-                        "to see ngspice's own message") from None
-                bar.update(1)
-            return out
+        return run_in_processes(_run_job, jobs, workers=workers, start_method=method, bar=bar, **kwargs)
     finally:
         bar.close()
+
+
+def run_in_processes(fn, jobs, *, workers: int, start_method: str, bar=None, **pool_options) -> list:
+    """``[fn(job) for job in jobs]`` in ``workers`` processes (never threads: two threads sharing
+    libngspice segfault), results in job order; ``bar`` (tqdm) advances once per job."""
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(start_method), **pool_options) as pool:
+        futures = [pool.submit(fn, job) for job in jobs]
+        out = []
+        for i, f in enumerate(futures):
+            try:
+                out.append(f.result())
+            except BrokenProcessPool:  # the worker died without a Python error to pass on
+                raise SimulationError(
+                    f"an ngspice worker process died while running job {i} of {len(jobs)} (ngspice crashed or "
+                    "the machine ran out of memory); rerun with processes=1 (CLI: --processes 1) to see "
+                    "ngspice's own message") from None
+            if bar is not None:
+                bar.update(1)
+        return out
 
 
 def to_si(traj) -> dict:
@@ -303,7 +321,7 @@ def simulate_spec(spec, **kw):
 def netlist_from_spec(spec, path, *, noise: str | None = None, alpha: float | None = None,
                       tau: float | None = None, energy: float | None = None, inductance: float | None = None,
                       capacitance: float | None = None, method: str | None = None, dt: float | None = None,
-                      title: str = "") -> str:
+                      title: str = "", params: bool = False) -> str:
     """Write the spec's standalone netlist to ``path`` (None: don't write) and return its text.
 
     Options left at None come from the spec's ``circuit`` section (:func:`circuit_options`), then
@@ -311,7 +329,8 @@ def netlist_from_spec(spec, path, *, noise: str | None = None, alpha: float | No
     ``tau`` (s per unit time), or the part values ``capacitance`` (F, one data spring) and
     ``inductance`` (H, one stick's translation), and ``energy`` (J per energy unit, default 1).
     An option given here replaces the spec's, and a part value replaces the spec's unit factor
-    (``capacitance`` replaces ``alpha``, ``inductance`` replaces ``tau``). See :func:`write_netlist`.
+    (``capacitance`` replaces ``alpha``, ``inductance`` replaces ``tau``). ``params``: part values
+    through one ``.param`` per part class. See :func:`write_netlist`.
     """
     run = spec.run
     opts = circuit_options(spec)
@@ -324,4 +343,4 @@ def netlist_from_spec(spec, path, *, noise: str | None = None, alpha: float | No
     return write_netlist(spec.system, path, x0=spec.x0, v0=spec.v0, t_end=run.t_end, dt=_max_step(spec, opts, dt),
                          noise=noise or opts.get("noise", "samples"), seed=run.seed, scaling=_scaling(spec.system, opts),
                          method=method or opts.get("method", "trap"), n_out=run.n_out, dt_noise=opts.get("dt_noise"),
-                         title=title)
+                         title=title, params=params)

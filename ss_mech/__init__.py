@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from .lazy import lazy_attributes
 
-__all__ = ["Grid", "System", "Trajectory", "simulate", "SampledNoise", "METHODS"]
+__all__ = ["Grid", "System", "Trajectory", "simulate", "SampledNoise", "METHODS", "Perturbation"]
 __version__ = "0.1.0"
 
 _WHERE = {"Grid": "grid", "System": "system", "Trajectory": "trajectory", "SampledNoise": "noise",
-          "simulate": "solvers", "METHODS": "solvers"}
+          "simulate": "solvers", "METHODS": "solvers", "Perturbation": "perturbation"}
 
 
 __getattr__, __dir__ = lazy_attributes(__name__, _WHERE, globals())

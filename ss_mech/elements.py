@@ -53,6 +53,10 @@ class ElementGroup:
     meta : mapping of str to ndarray
         Per-element integers saying what the element stands for (``stick``, ``node_a``,
         ``node_b``, ``label`` for sticks; ``point``, ``label`` for springs).
+    series : str or None
+        For a damper that shares its lever, element by element, with an inertia group: that
+        group's name (e.g. an inductor's series resistance, :mod:`ss_mech.perturbation`). A
+        circuit may draw it in series with the inductor; the mechanics does not care.
     """
 
     kind: str
@@ -61,6 +65,7 @@ class ElementGroup:
     levers: sp.csr_matrix
     offsets: np.ndarray | None = None
     meta: Mapping = field(default_factory=dict)
+    series: str | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:

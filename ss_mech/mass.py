@@ -63,6 +63,7 @@ class NodeMassFactor:
 
 
 def node_mass_factor(system) -> NodeMassFactor:
-    """The machine's shared :class:`NodeMassFactor` of its label-0 mass block."""
-    m = system.n_labels
+    """The machine's shared :class:`NodeMassFactor` of its label-0 mass block (of its whole mass
+    matrix when per-element parts make the labels differ, :mod:`ss_mech.perturbation`)."""
+    m = system.n_labels if system.perturbation is None else 1
     return system.shared("node_mass_factor", lambda: NodeMassFactor(system.mass_matrix[::m, ::m]))

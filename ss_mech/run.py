@@ -44,7 +44,8 @@ __all__ = ["STREAMS", "POSITIONS", "VELOCITIES", "seed_stream", "seed_int", "che
 
 #: seed stream name → child number of ``SeedSequence(seed)`` (frozen; see the module docstring)
 STREAMS = {"initial": 0, "brownian": 1, "circuit_noise": 2, "velocities": 4, "batches": 1, "batch_noise": 2,
-           "ensemble_mech": 0, "ensemble_circuit": 1, "pathwise": 2, "training": 3}
+           "ensemble_mech": 0, "ensemble_circuit": 1, "pathwise": 2, "training": 3,
+           "tolerances": 5, "leakage_noise": 6}
 
 
 def seed_stream(seed: int, name: str) -> np.random.SeedSequence:

@@ -67,11 +67,16 @@ class System:
         Data points (B × d) and targets (B × m, or (B,) when m = 1) whose springs are attached.
     outside : {'error', 'clip'}
         What to do with data points outside the grid's box.
+    perturbation : ss_mech.Perturbation, optional
+        Element-by-element changes of the parts (real hardware: tolerances, rounding, lever gain
+        errors, series resistances; :mod:`ss_mech.perturbation`). Carried by :meth:`with_data`
+        and :meth:`with_params`; ``None`` (default) is the ideal machine.
     """
 
     def __init__(self, grid: Grid, *, n_labels: int = 1, mass: float = 1.0, stiffness: float = 1.0,
                  friction: float = 0.0, temperature: float = 0.0, kb: float = 1.0, noise: str = "fdt",
-                 X=None, y=None, outside: str = "error", _shared: dict | None = None, _W=None):
+                 X=None, y=None, outside: str = "error", perturbation=None, _shared: dict | None = None,
+                 _W=None):
         if not isinstance(grid, Grid):
             raise TypeError(f"grid must be a Grid, got {type(grid).__name__}")
         self.grid = grid
@@ -83,21 +88,26 @@ class System:
         self.kb = positive(kb, "kb")
         self.noise = one_of(noise, "noise", NOISE_CONVENTIONS)
         self.n_dof = grid.n_nodes * self.n_labels
+        self.perturbation = None if perturbation is None or perturbation.empty else perturbation
         # The mechanical part (sticks, M, Γ, solvers built on them) is shared by every system
         # made from this one with `with_data`: switching springs never rebuilds it.
-        self._shared = _shared if _shared is not None else {
-            "sticks": stick_elements(grid, self.n_labels, self.mass, self.friction)}
+        if _shared is None:
+            sticks = stick_elements(grid, self.n_labels, self.mass, self.friction)
+            _shared = {"sticks": sticks if self.perturbation is None else self.perturbation.sticks(sticks)}
+        self._shared = _shared
         self.X = self.y = self.W = None
         springs = None
         if (X is None) != (y is None):
             raise ValueError("pass both X and y, or neither")
-        if X is not None and _W is not None:  # rows of a checked system's data (`subset`)
-            self.X, self.y, self.W = X, y, _W
+        if X is not None:
+            if _W is not None:  # rows of a checked system's data (`subset`)
+                self.X, self.y, self.W = X, y, _W
+            else:
+                self.X, self.y = self._check_data(X, y)
+                self.W = grid.interpolation_matrix(self.X, outside=outside)
             springs = spring_elements(self.W, self.y, self.n_labels, self.stiffness)
-        elif X is not None:
-            self.X, self.y = self._check_data(X, y)
-            self.W = grid.interpolation_matrix(self.X, outside=outside)
-            springs = spring_elements(self.W, self.y, self.n_labels, self.stiffness)
+            if self.perturbation is not None:
+                springs = self.perturbation.springs(springs)
         self.elements = ElementList(self.n_dof, self._shared["sticks"] + ((springs,) if springs is not None else ()))
 
     # ------------------------------------------------------------------ data
@@ -119,7 +129,7 @@ class System:
         """The same machine with the springs of ``(X, y)`` attached instead (sticks are reused)."""
         return System(self.grid, n_labels=self.n_labels, mass=self.mass, stiffness=self.stiffness,
                       friction=self.friction, temperature=self.temperature, kb=self.kb, noise=self.noise,
-                      X=X, y=y, outside=outside, _shared=self._shared)
+                      X=X, y=y, outside=outside, perturbation=self.perturbation, _shared=self._shared)
 
     def subset(self, rows) -> "System":
         """The same machine with the springs of the attached points ``rows`` only (a mini-batch).
@@ -134,7 +144,7 @@ class System:
             raise ValueError(f"rows must be a 1-D array of point indices, got shape {rows.shape} of {rows.dtype}")
         return System(self.grid, n_labels=self.n_labels, mass=self.mass, stiffness=self.stiffness,
                       friction=self.friction, temperature=self.temperature, kb=self.kb, noise=self.noise,
-                      X=self.X[rows], y=self.y[rows], _shared=self._shared,
+                      X=self.X[rows], y=self.y[rows], perturbation=self.perturbation, _shared=self._shared,
                       _W=self.grid.interpolation_rows(self.W, rows))
 
     def with_params(self, **changes) -> "System":
@@ -146,7 +156,13 @@ class System:
         if unknown:
             raise ValueError(f"unknown parameter {unknown[0]!r}; valid: {', '.join(sorted(PARAM_CHECKS))}")
         params = {**self.params(), **changes}
-        return System(self.grid, n_labels=self.n_labels, X=self.X, y=self.y, outside="clip", **params)
+        return System(self.grid, n_labels=self.n_labels, X=self.X, y=self.y, outside="clip",
+                      perturbation=self.perturbation, **params)
+
+    def with_perturbation(self, perturbation) -> "System":
+        """The same machine and data built with ``perturbation``'s parts (None: the ideal machine)."""
+        return System(self.grid, n_labels=self.n_labels, X=self.X, y=self.y, outside="clip",
+                      perturbation=perturbation, **self.params())
 
     def params(self) -> dict:
         return {"mass": self.mass, "stiffness": self.stiffness, "friction": self.friction,
@@ -217,8 +233,8 @@ class System:
 
     @property
     def thermal(self) -> bool:
-        """True when the bath injects noise (T > 0 and γ > 0)."""
-        return self.temperature > 0 and self.friction > 0
+        """True when the bath injects noise (T > 0 and some damper: γ > 0 or a series resistance)."""
+        return self.temperature > 0 and bool(self.elements.of_kind("damper"))
 
     @property
     def noise_dim(self) -> int:
@@ -259,6 +275,8 @@ class System:
         if self.W is None:
             return np.zeros(np.shape(x)[:-1])
         r = self.residuals(x)
+        if self.perturbation is not None:  # springs of their own stiffness each
+            return 0.5 * np.sum(self.elements.of_kind("spring")[0].values * r * r, axis=-1)
         return 0.5 * self.stiffness * np.sum(r * r, axis=-1)
 
     def loss_from_potential(self, U) -> np.ndarray:
@@ -267,7 +285,11 @@ class System:
         return 2.0 * np.asarray(U) / (self.stiffness * max(self.n_points, 1) * self.n_labels)
 
     def mse(self, x) -> np.ndarray:
-        """Mean squared error on the attached data, ``2U/(k·B·m)`` (…,)."""
+        """Mean squared error on the attached data, ``2U/(k·B·m)`` (…,); the mean of the squared
+        residuals of the (possibly perturbed) springs."""
+        if self.perturbation is not None:
+            r = self.residuals(x)
+            return np.mean(r * r, axis=-1)
         return 2.0 * self.potential(x) / (self.stiffness * self.n_points * self.n_labels)
 
     def predict(self, x, X, *, outside: str = "clip") -> np.ndarray:
@@ -279,4 +301,5 @@ class System:
     def __repr__(self) -> str:
         return (f"System(n_sticks={self.grid.n_sticks}, n_labels={self.n_labels}, n_dof={self.n_dof}, "
                 f"points={self.n_points}, mass={self.mass}, stiffness={self.stiffness}, "
-                f"friction={self.friction}, temperature={self.temperature}, kb={self.kb}, noise={self.noise!r})")
+                f"friction={self.friction}, temperature={self.temperature}, kb={self.kb}, noise={self.noise!r}"
+                + (", perturbed" if self.perturbation is not None else "") + ")")

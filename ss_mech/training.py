@@ -113,13 +113,17 @@ def train(system: System, X, y, *, batch_size: int = 16, epochs: int = 10, time_
         Xt = system.grid.check_points(eval_set[0], name="X_test", outside="clip")
         _, yt = system._check_data(Xt, eval_set[1])
     x, v = initial_state(system, x0=x0, v0=v0, samples=samples, seed=seed)
-    data = system.with_data(X, y)  # every batch's springs are rows of these (System.subset)
+    # The data's springs, for the MSEs and as the rows every batch takes (System.subset). A machine
+    # of perturbed parts has capacitors for one batch only (ss_mech.perturbation): its MSEs are read
+    # on its ideal twin (the residuals do not depend on the parts) and its batches attached anew.
+    ideal = system if system.perturbation is None else system.with_perturbation(None)
+    data = ideal.with_data(X, y)
     rng = np.random.default_rng(seed_stream(seed, "batches"))
     schedule = batch_schedule(X.shape[0], batch_size, epochs, shuffle=shuffle, rng=rng)
     n_batches = sum(len(e) for e in schedule)
     batch_seeds = [int(s.generate_state(1)[0] % (2**31)) for s in seed_stream(seed, "batch_noise").spawn(n_batches)]
 
-    held_out = system.with_data(Xt, yt) if eval_set is not None else None  # Xt is clipped into the box
+    held_out = ideal.with_data(Xt, yt) if eval_set is not None else None  # Xt is clipped into the box
     history = {"epoch": [0], "train_mse": [_mse(data, x)], "test_mse": [_mse(held_out, x)], "time": [0.0]}
     parts, batches, previous = [], [], None
     start, b, interrupted = time.perf_counter(), 0, False
@@ -129,7 +133,7 @@ def train(system: System, X, y, *, batch_size: int = 16, epochs: int = 10, time_
         try:
             for epoch, epoch_batches in enumerate(schedule, start=1):
                 for idx in epoch_batches:
-                    current = data.subset(idx)
+                    current = data.subset(idx) if ideal is system else system.with_data(X[idx], y[idx])
                     switch = (current.potential(x) - previous.potential(x)) if previous is not None \
                         else np.zeros(samples)
                     seg = integrator(current, t_end=time_per_batch, dt=dt, method=method, x0=x, v0=v,

@@ -30,6 +30,9 @@ _SERIES = ("kinetic", "potential", "dissipated", "noise_work", "protocol_work", 
 #: the authors' "work" ``paper_work`` and its noise part ``paper_noise_work``
 #: (:mod:`ss_mech.thermo.paper_barrier`)
 CUMULATIVE_EXTRAS = ("paper_work", "paper_noise_work")
+#: prefixes of cumulative extras: a circuit's ledger per component class (``heat:<class>``,
+#: ``work:<source>``, :mod:`ss_circuit.readout`)
+CUMULATIVE_PREFIXES = ("heat:", "work:")
 
 
 @dataclass
@@ -138,7 +141,7 @@ class Trajectory:
             segs, off = [], 0.0
             for p in parts:
                 segs.append(p.extras[name] + off)
-                if name in CUMULATIVE_EXTRAS:
+                if name in CUMULATIVE_EXTRAS or name.startswith(CUMULATIVE_PREFIXES):
                     off = segs[-1][-1]
             extras[name] = np.concatenate(segs)
         stats = {}

@@ -290,5 +290,5 @@ def test_a_dead_ngspice_worker_is_a_one_line_simulation_error(monkeypatch):
     from ss_mech.errors import SimulationError
 
     monkeypatch.setattr(sim, "_run_job", _die)  # inherited by the forked workers
-    with pytest.raises(SimulationError, match=r"worker process died while running sample 0 of 2.*--processes 1"):
+    with pytest.raises(SimulationError, match=r"worker process died while running job 0 of 2.*--processes 1"):
         sim._run_all([{}, {}], processes=2, fresh=False, progress=False, start_method="fork")

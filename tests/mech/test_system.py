@@ -194,3 +194,31 @@ def test_subset_equals_attaching_those_points(shape, n_labels):
         System(g).subset(rows)
     with pytest.raises(ValueError, match="rows must be a 1-D array of point indices"):
         s.subset(np.array([0.5]))
+
+
+def test_a_uniform_perturbation_is_a_change_of_parameters():
+    """Factors 2 on every inertia and damper and 3 on every spring: the machine of mass 2 and
+    stiffness 3 (same γ); the perturbation survives with_data / with_params, and lever factors
+    change the lever coefficients, element by element."""
+    from ss_mech.perturbation import Perturbation
+
+    X = np.array([[0.1], [0.5], [0.9]])
+    y = np.array([0.2, -0.1, 0.4])
+    base = System(Grid((2,), (0.0,), (1.0,)), X=X, y=y, friction=0.7)
+    names = [g.name for g in base.elements if g.kind != "spring"]
+    p = Perturbation(values={**{n: np.full(2, 2.0) for n in names}, "data spring": np.full(5, 3.0)})
+    pert, ref = base.with_perturbation(p), base.with_params(mass=2.0, stiffness=3.0)
+    for kind in ("inertia", "damper", "spring"):
+        assert np.allclose(pert.elements.matrix(kind).toarray(), ref.elements.matrix(kind).toarray())
+    x = np.array([0.3, 0.1, -0.2])
+    assert pert.potential(x) == pytest.approx(ref.potential(x)) and pert.mse(x) == pytest.approx(ref.mse(x))
+    assert pert.with_data(X[:2], y[:2]).perturbation is p and pert.with_params(temperature=1.0).perturbation is p
+    assert np.allclose(pert.with_data(X[:2], y[:2]).stiffness_matrix.toarray(),
+                       ref.with_data(X[:2], y[:2]).stiffness_matrix.toarray())
+    g = Perturbation(levers={"stick translation": np.array([[1.1, 0.9], [1.0, 1.0]])})
+    lev = base.with_perturbation(g).elements.of_kind("inertia")[0].levers.toarray()
+    assert np.allclose(lev[0, :2], [0.55, 0.45]) and np.allclose(lev[1, 1:], [0.5, 0.5])
+    with pytest.raises(ValueError, match="no element group named"):
+        base.with_perturbation(Perturbation(values={"sticks": np.ones(2)}))
+    with pytest.raises(ValueError, match="2 entries, 3 needed"):
+        base.with_perturbation(Perturbation(values={"data spring": np.ones(2)}))

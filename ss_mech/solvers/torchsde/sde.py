@@ -54,12 +54,13 @@ class LangevinSDE(torch.nn.Module):
         self.N = system.n_dof
         kw = dict(dtype=dtype, device=device)
         key = (str(dtype), str(device), mass_solver)
+        # per-element parts break M = M_nodes ⊗ I_m: a perturbed machine solves with its whole M
+        labels = system.n_labels if system.perturbation is None else 1
         self.mass = system.shared(("mass_solver",) + key, lambda: MassSolver(
-            system.mass_matrix, method=mass_solver, n_labels=system.n_labels,
-            factor=lambda: node_mass_factor(system), **kw))
+            system.mass_matrix, method=mass_solver, n_labels=labels, factor=lambda: node_mass_factor(system), **kw))
         self.M = system.shared(("M_torch",) + key, lambda: to_torch_operator(system.mass_matrix, **kw))
         self.Gamma = (system.shared(("Gamma_torch",) + key, lambda: to_torch_operator(system.damping_matrix, **kw))
-                      if system.friction > 0 else None)
+                      if system.elements.of_kind("damper") else None)
         self.K = to_torch_operator(system.stiffness_matrix, **kw) if system.n_points else None
         self.b = torch.as_tensor(system.force_offset, **kw)[:, None]
         self.noise_dim = system.noise_dim
