@@ -21,6 +21,10 @@
 ``training``
     Mini-batch training (springs switched batch by batch, state carried over), the same noise
     in both (none at T = 0): final training MSE, x and D agree to ≤ 1e-3 relative.
+``spectral``
+    The frequency domain (:mod:`springsticks.spectrum`) on every height: ngspice's ``.ac`` against
+    the exact χ(ω) = (K − ω²M + iωΓ)⁻¹ (≤ 1e-6), its ``.noise`` (the resistors' own thermal noise)
+    against the FDT spectrum 2k_BT·χΓχᴴ (≤ 1e-3), and ∫S dω/2π against k_BT·K⁻¹ on the pinned heights.
 
 Each runner takes the :class:`~springsticks.compare.plan.Plan`, the config and the result it
 appends its checks, metrics and runs to.
@@ -237,6 +241,25 @@ def _training(plan, config, result, progress: bool):
     result.runs["training"] = runs
 
 
+def _spectral(plan, config, result, progress: bool):
+    from ..spectrum import spectrum_analysis
+
+    out = spectrum_analysis(plan.system, readout="heights", welch=False, progress=progress)
+    rows = {"ac": ("ngspice .ac vs exact chi(w); max |d chi| / max |chi|", "rel"),
+            "noise": ("ngspice .noise vs FDT 2kT chi G chi^H; max rel", "rel"),
+            "equipartition": ("integral S dw/2pi / (kT K^-1), pinned heights", "|r-1|")}
+    for check in out["checks"]:
+        if check["key"] in rows:
+            quantity, measure = rows[check["key"]]
+            result.checks.append(Check("spectral", quantity, check["deviation"], check["tolerance"], measure))
+    result.metrics["spectral"] = {k: out.get(k) for k in ("ac_max_rel_err", "noise_max_rel_err", "fdt_max_rel_err",
+                                                          "equipartition_max_rel_err")}
+    result.metrics["spectral"].update(points=len(out["omega"]), omega_range=[float(out["omega"][0]),
+                                                                            float(out["omega"][-1])])
+    result.notes.extend(f"spectral: {n}" for n in out["notes"])
+    result.runs["spectral"] = out
+
+
 RUNNERS = {"deterministic": _deterministic, "stochastic": _stochastic, "pathwise": _pathwise,
-            "training": _training}
+            "training": _training, "spectral": _spectral}
 
