@@ -2,8 +2,9 @@
 
 Subcommands: ``simulate`` (a spec through either backend), ``fit`` (train on a function or a
 CSV), ``netlist`` (a spec as a SPICE netlist), ``crosscheck`` (both backends against each
-other), ``energy`` (the joules learning costs), ``reproduce`` (the paper's results) and ``bench``
-(speed and memory figures).
+other), ``energy`` (the joules learning costs), ``spectrum`` (the frequency domain: exact response,
+ngspice's .ac/.noise, a Welch estimate), ``reproduce`` (the paper's results) and ``bench`` (speed and
+memory figures).
 
 Every subcommand's argparse lives here; the libraries it calls take keywords, never an
 argparse namespace. Nothing heavy is imported before a subcommand runs (``--help`` loads
@@ -250,7 +251,11 @@ def _spectrum(args) -> int:
         from .energy import Units
         units = Units(**{k: v for k, v in zip(("capacitance", "volts_per_unit", "tau", "temperature_k"), physical)
                          if v is not None})
-    out = spectrum_report(args.spec, readout=args.readout, f_min=args.f_min, f_max=args.f_max, points=args.points,
+    spec = args.spec
+    if spec is None:
+        from .compare import default_spec
+        spec = default_spec()
+    out = spectrum_report(spec, readout=args.readout, f_min=args.f_min, f_max=args.f_max, points=args.points,
                           units=units, circuit=not args.no_circuit, welch=not args.no_welch, samples=args.samples,
                           seed=args.seed, progress=args.progress)
     if args.report:
@@ -376,7 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("spectrum", parents=[common],
                         help="frequency domain: exact response and FDT spectrum vs ngspice .ac/.noise and a Welch estimate")
-    sp.add_argument("spec", help="spec JSON (needs physics.temperature > 0 and noise 'fdt')")
+    sp.add_argument("spec", nargs="?", help="spec JSON with physics.temperature > 0 and noise 'fdt' "
+                                            "(default: the crosscheck's demo, k_BT = 0.05)")
     sp.add_argument("--readout", default="heights", help="heights (default), residuals, or node:I")
     sp.add_argument("--f-min", type=float, help="lowest frequency, cycles per time unit of the spec (w = 2 pi f)")
     sp.add_argument("--f-max", type=float, help="highest frequency, cycles per time unit")

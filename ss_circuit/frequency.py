@@ -64,7 +64,7 @@ def small_signal(system, omega, *, readout="heights", scaling: Scaling | None = 
     R = readout_matrix(system, readout).matrix
     scaling = Scaling() if scaling is None else scaling
     if system.thermal or noise:
-        require_fdt(system, hint="a spectrum of paper noise has no fluctuation-dissipation relation")
+        require_fdt(system, hint="Paper noise has no fluctuation-dissipation relation (its kicks are not the drag's)")
     if noise and not system.thermal:
         raise ValueError("the .noise analysis needs a bath: physics.temperature > 0 and friction > 0")
     per_decade = _per_decade(w)

@@ -96,5 +96,5 @@ def test_bad_input_names_the_value(bad, match):
 
 def test_paper_noise_has_no_fdt():
     s = one_stick().with_params(noise="paper")
-    with pytest.raises(InputError, match="noise='paper' has no fluctuation-dissipation"):
+    with pytest.raises(InputError, match="physics.noise='paper' has no fluctuation-dissipation"):
         noise_spectrum(s, [1.0])

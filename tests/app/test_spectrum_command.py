@@ -52,9 +52,10 @@ def test_report_and_json(report, tmp_path):
 
 def test_free_modes_are_said_and_kept_out(tmp_path):
     s = System(Grid((2,), (0.0,), (1.0,)), X=[[0.1], [0.3]], y=[0.2, 0.1], friction=1.0, temperature=0.5)
-    out = spectrum_report(spec_dict(s, x0=[0, 0, 0], v0=[0, 0, 0], t_end=1.0), points=3, welch=False)
+    out = spectrum_report(spec_dict(s, x0=[0, 0, 0], v0=[0, 0, 0], t_end=1.0), points=3, samples=2)
     assert out["passed"]
     assert np.isnan(out["equipartition_from_psd"][2]) and "free mode" in out["notes"][0]
+    assert out["welch_max_z"] is None and "Welch estimate skipped" in out["notes"][1]
 
 
 @pytest.mark.parametrize("args, needle", [
@@ -74,4 +75,4 @@ def test_paper_noise_is_refused(tmp_path, capsys):
     spec.write_text(json.dumps(one_stick_spec(noise="paper")))
     assert main(["spectrum", str(spec)]) == 2
     err = capsys.readouterr().err
-    assert "noise='paper' has no fluctuation-dissipation theorem" in err
+    assert "physics.noise='paper' has no fluctuation-dissipation relation" in err
