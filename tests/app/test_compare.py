@@ -169,3 +169,21 @@ def test_bad_requests_name_what_is_wrong(spec, modes, message):
 def test_config_needs_two_samples_for_standard_errors():
     with pytest.raises(ValueError, match="samples must be >= 2"):
         cc.CrosscheckConfig(samples=1)
+
+
+def test_a_wrong_capacitor_fails_the_spectral_rows(monkeypatch):
+    """The same 2 % capacitor error, seen by ngspice's .ac and .noise: both spectral rows fail, the exact one not."""
+    import ss_circuit.frequency as frequency
+
+    build = frequency.build_circuit
+
+    def mistranslated(*args, **kwargs):
+        circuit = build(*args, **kwargs)
+        next(b for b in circuit.branches if b.kind == "spring").part *= 1.02
+        return circuit
+
+    monkeypatch.setattr(frequency, "build_circuit", mistranslated)
+    result = cc.crosscheck(one_stick_spec(), modes=("spectral",))
+    failed = {c.quantity.split(" ")[1] for c in result.failures()}
+    assert failed == {".ac", ".noise"}, result.table()
+    assert result.metrics["spectral"]["ac_max_rel_err"] > 1e-3
