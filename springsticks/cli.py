@@ -3,8 +3,9 @@
 Subcommands: ``simulate`` (a spec through either backend), ``fit`` (train on a function or a
 CSV), ``netlist`` (a spec as a SPICE netlist), ``crosscheck`` (both backends against each
 other), ``energy`` (the joules learning costs), ``hardware`` (real parts: tolerances, losses,
-yield, ledger), ``parts`` (E-series part lists), ``reproduce`` (the paper's results), ``sweep``
-(parameter sweeps on Dask) and ``bench`` (speed and memory figures).
+yield, ledger), ``parts`` (E-series part lists), ``spectrum`` (the frequency domain: exact response,
+ngspice's .ac/.noise, a Welch estimate), ``reproduce`` (the paper's results), ``sweep`` (parameter
+sweeps on Dask) and ``bench`` (speed and memory figures).
 
 Every subcommand's argparse lives here; the libraries it calls take keywords, never an
 argparse namespace. Nothing heavy is imported before a subcommand runs (``--help`` loads
@@ -351,6 +352,40 @@ def _sweep_parser(sub, common) -> None:
     q.set_defaults(func=_sweep_plot)
 
 
+def _spectrum(args) -> int:
+    """Exit 0 when every check passes, 1 when one fails."""
+    from .spectrum import spectrum_report, write_spectrum_report
+
+    units = None
+    physical = (args.capacitance, args.volts_per_unit, args.tau, args.temperature_k)
+    if any(v is not None for v in physical):
+        from .energy import Units
+        units = Units(**{k: v for k, v in zip(("capacitance", "volts_per_unit", "tau", "temperature_k"), physical)
+                         if v is not None})
+    spec = args.spec
+    if spec is None:
+        from .compare import default_spec
+        spec = default_spec()
+    out = spectrum_report(spec, readout=args.readout, f_min=args.f_min, f_max=args.f_max, points=args.points,
+                          units=units, circuit=not args.no_circuit, welch=not args.no_welch, samples=args.samples,
+                          seed=args.seed, progress=args.progress)
+    if args.report:
+        path = write_spectrum_report(out, args.report)
+        print(f"report: {path}", file=sys.stderr)
+    if args.json:
+        from .spectrum import _jsonable
+        print(_dumps_json(_jsonable(out)))
+    else:
+        print(f"readout {out['readout']} ({len(out['labels'])} rows), {len(out['omega'])} frequencies "
+              f"w = {out['omega'][0]:.3g} .. {out['omega'][-1]:.3g}, k_BT = {out['kT']:.4g}")
+        for c in out["checks"]:
+            print(f"  {c['source']:<10} {c['quantity']:<58} {c['deviation']:.2e} (tol {c['tolerance']:.3g}) "
+                  f"{'pass' if c['passed'] else 'FAIL'}")
+        for n in out["notes"]:
+            print(f"  note: {n}")
+    return EXIT_OK if out["passed"] else EXIT_CHECK_FAILED
+
+
 def _epilog() -> str:
     width = max(len(str(code)) for code in EXIT_CODES)
     return "exit status:\n" + "\n".join(f"  {code:<{width}}  {what}" for code, what in EXIT_CODES.items())
@@ -418,7 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--quick", action="store_true", help="small ensembles, short runs (CI)")
     c.add_argument("--samples", type=int, help="ensemble size per backend (default 200; 64 with --quick)")
     c.add_argument("--modes", default=None,
-                   help="comma-separated subset of the comparisons (default: all four)")
+                   help="comma-separated subset of the comparisons (default: all five)")
     c.add_argument("--t-end", type=float, help="duration of every run (default: the spec's run.t_end)")
     c.add_argument("--seed", type=int, help="seed of every noise draw (default 0)")
     c.add_argument("--processes", type=int, help="ngspice worker processes (default: one per CPU)")
@@ -493,6 +528,28 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--tau", type=float, default=1e-9, help="seconds per time unit (default 1 ns)")
     pr.add_argument("--json", action="store_true")
     pr.set_defaults(func=_parts)
+
+    sp = sub.add_parser("spectrum", parents=[common],
+                        help="frequency domain: exact response and FDT spectrum vs ngspice .ac/.noise and a Welch estimate")
+    sp.add_argument("spec", nargs="?", help="spec JSON with physics.temperature > 0 and noise 'fdt' "
+                                            "(default: the crosscheck's demo, k_BT = 0.05)")
+    sp.add_argument("--readout", default="heights", help="heights (default), residuals, or node:I")
+    sp.add_argument("--f-min", type=float, help="lowest frequency, cycles per time unit of the spec (w = 2 pi f)")
+    sp.add_argument("--f-max", type=float, help="highest frequency, cycles per time unit")
+    sp.add_argument("--points", type=int, default=10, help="points per decade (default 10)")
+    sp.add_argument("--capacitance", type=float, help="physical units: C0, farads of a spring of stiffness 1")
+    sp.add_argument("--volts-per-unit", type=float, help="physical units: V_u, volts per unit height")
+    sp.add_argument("--tau", type=float, help="physical units: seconds per time unit")
+    sp.add_argument("--temperature-k", type=float, help="physical units: the bath in kelvin (replaces the spec's)")
+    sp.add_argument("--samples", type=int, default=32, help="trajectories of the Welch estimate (default 32)")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--no-circuit", action="store_true", help="skip ngspice")
+    sp.add_argument("--no-welch", action="store_true", help="skip the simulated ensemble")
+    sp.add_argument("--report", help="write bode.png, psd.png, results.json and report.md into this folder")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--progress", action="store_true")
+    sp.set_defaults(func=_spectrum)
+
     b = sub.add_parser("bench", parents=[common], help="steps/s and peak memory vs system size")
     b.add_argument("--quick", action="store_true")
     b.add_argument("--json", action="store_true")

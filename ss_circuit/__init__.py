@@ -12,6 +12,7 @@ backend shares (:mod:`ss_mech.run`), never a mechanical solver. Where things liv
 * :mod:`ss_circuit.ngspice`   libngspice in shared mode: loading, running, errors, vectors
 * :mod:`ss_circuit.readout`   ngspice's vectors → energies and states at the output times
 * :mod:`ss_circuit.simulate`  ``simulate_circuit`` (ensembles in processes), spec helpers
+* :mod:`ss_circuit.frequency` ngspice's ``.ac`` and ``.noise`` of the circuit (``small_signal``)
 * :mod:`ss_circuit.demo_netlists`  the committed netlists of the demo specs (``examples/specs``)
 
 The crosscheck of the two backends is the application's: :mod:`springsticks.compare`.

@@ -31,7 +31,7 @@ import numpy as np
 from ss_mech.errors import SimulationError
 
 __all__ = ["NgspiceError", "NgspiceLibraryError", "NetlistRejected", "TransientFailed",
-           "NgspiceWarning", "engine", "run_netlist", "INSTALL_HINT"]
+           "NgspiceWarning", "engine", "run_netlist", "run_small_signal", "INSTALL_HINT"]
 
 INSTALL_HINT = ("install it with `apt-get install ngspice libngspice0 libngspice0-dev` (Debian/Ubuntu; the -dev "
                 "package provides the libngspice.so link PySpice loads), or set NGSPICE_LIBRARY_PATH to the "
@@ -39,7 +39,8 @@ INSTALL_HINT = ("install it with `apt-get install ngspice libngspice0 libngspice
 
 #: stderr lines that are not failures (ngspice reports them on stderr; PySpice treats them as errors)
 HARMLESS = ("incomplete set of k couplings", "unsupported ngspice version", "note: no compatibility mode",
-            "using sparse", "warning:")
+            "using sparse", "warning:", "gmin step", "trying gmin", "source step", "supplies reduced",
+            "transient op started", "transient op finished")
 
 
 class NgspiceError(SimulationError):
@@ -179,15 +180,22 @@ def _problems(lines) -> list[str]:
 
 
 def _vectors(eng, plot: str, wanted) -> dict[str, np.ndarray]:
+    """The named vectors of ``plot``: real ones as float64, complex ones (``.ac``) as complex128."""
     from PySpice.Spice.NgSpice.Shared import ffi
 
     lib = eng._ngspice_shared
     out = {}
     for name in wanted:
         info = lib.ngGet_Vec_Info(f"{plot}.{name}".encode())
-        if info == ffi.NULL or info.v_realdata == ffi.NULL:
-            raise NgspiceError(f"ngspice has no real vector {name!r} in plot {plot!r}")
-        out[name] = np.frombuffer(ffi.buffer(info.v_realdata, info.v_length * 8), dtype=np.float64).copy()
+        if info == ffi.NULL:
+            raise NgspiceError(f"ngspice has no vector {name!r} in plot {plot!r}")
+        if info.v_realdata != ffi.NULL:
+            out[name] = np.frombuffer(ffi.buffer(info.v_realdata, info.v_length * 8), dtype=np.float64).copy()
+        elif info.v_compdata != ffi.NULL:  # ngcomplex_t: (real, imag) pairs of doubles
+            pairs = np.frombuffer(ffi.buffer(info.v_compdata, info.v_length * 16), dtype=np.float64)
+            out[name] = pairs[0::2] + 1j * pairs[1::2]
+        else:
+            raise NgspiceError(f"ngspice's vector {name!r} in plot {plot!r} holds no data")
     return out
 
 
@@ -215,6 +223,55 @@ def _rusage(eng) -> dict:
             except ValueError:
                 pass
     return stats
+
+
+def _load(eng, text: str) -> list[str]:
+    """Load a netlist (NetlistRejected, quoting ngspice, if it is not parsed); the load's messages."""
+    try:
+        eng.load_circuit(text)
+    except Exception:  # PySpice raises NgSpiceCircuitError with an empty message
+        pass
+    loaded = list(eng.messages)
+    if any("error" in m.lower() for m in loaded) or "circuit not parsed" in " ".join(loaded).lower():
+        raise NetlistRejected("ngspice rejected the netlist: " + " | ".join(_problems(loaded) or loaded[-5:]))
+    return loaded
+
+
+def _clean(eng):
+    _command(eng, "remcirc")
+    _command(eng, "destroy all")
+    eng.sources = {}
+
+
+def run_small_signal(text: str, *, vectors: dict) -> dict:
+    """Run a netlist's small-signal analyses (``.ac``, ``.noise``) and return their vectors.
+
+    ``vectors`` maps a plot kind to the vector names wanted from it: ``{'ac': ['frequency',
+    'ro0'], 'noise': ['frequency', 'onoise_spectrum']}`` (``'noise'`` is the spectrum plot,
+    ngspice's first noise plot; its second holds the integrated noise). Complex vectors (.ac)
+    come back as complex128. Raises :class:`NetlistRejected` for a netlist ngspice cannot parse
+    and :class:`NgspiceError`, quoting ngspice, when an analysis left no plot.
+    """
+    eng = engine()
+    eng.messages.clear()
+    eng.sources = {}
+    before = set(eng.plot_names)
+    try:
+        loaded = _load(eng, text)
+        _command(eng, "run")
+        new = [p for p in eng.plot_names if p not in before]
+        problems = _problems(eng.messages[len(loaded):])
+        out = {}
+        for kind, names in vectors.items():
+            plots = sorted((p for p in new if p.rstrip("0123456789") == kind), key=lambda p: int(p[len(kind):] or 0))
+            if not plots:
+                raise NgspiceError(f"ngspice produced no {kind} result: " + (" | ".join(problems) or "no message"))
+            out[kind] = _vectors(eng, plots[0], names)
+    finally:
+        _clean(eng)
+    if problems:
+        warnings.warn("ngspice: " + " | ".join(problems), NgspiceWarning, stacklevel=2)
+    return out
 
 
 def run_netlist(text: str, *, t_stop: float, vectors, sources: dict | None = None) -> tuple[dict, dict]:
@@ -257,13 +314,7 @@ def run_netlist(text: str, *, t_stop: float, vectors, sources: dict | None = Non
     start = _time.perf_counter()
     before = set(eng.plot_names)
     try:
-        try:
-            eng.load_circuit(text)
-        except Exception:  # PySpice raises NgSpiceCircuitError with an empty message
-            pass
-        loaded = list(eng.messages)
-        if any("error" in m.lower() for m in loaded) or "circuit not parsed" in " ".join(loaded).lower():
-            raise NetlistRejected("ngspice rejected the netlist: " + " | ".join(_problems(loaded) or loaded[-5:]))
+        loaded = _load(eng, text)
         _command(eng, "run")
         new = [p for p in eng.plot_names if p not in before and p.startswith("tran")]
         problems = _problems(eng.messages[len(loaded):])
@@ -278,9 +329,7 @@ def run_netlist(text: str, *, t_stop: float, vectors, sources: dict | None = Non
         info = {"points": int(out["time"].size), "source_calls": eng.source_calls, **_rusage(eng),
                 "messages": problems}
     finally:
-        _command(eng, "remcirc")
-        _command(eng, "destroy all")
-        eng.sources = {}
+        _clean(eng)
     info["wall_time"] = _time.perf_counter() - start
     if info["messages"]:
         warnings.warn("ngspice: " + " | ".join(info["messages"]), NgspiceWarning, stacklevel=2)

@@ -24,10 +24,14 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-__all__ = ["Scaling", "KB_SI"]
+__all__ = ["Scaling", "KB_SI", "KB_NGSPICE"]
 
 #: Boltzmann constant in J/K (exact, SI 2019).
 KB_SI = 1.380649e-23
+
+#: the Boltzmann constant ngspice 39 computes thermal noise with (CONSTboltz, CODATA 2014): 3.5e-7
+#: below KB_SI, measured as the ratio of its ``.noise`` to the exact spectrum
+KB_NGSPICE = 1.38064852e-23
 
 
 def _positive(value, name: str) -> float:
@@ -110,9 +114,22 @@ class Scaling:
         """Amperes per unit velocity, α/τ."""
         return self.charge / self.time
 
+    def hertz(self, omega):
+        """The circuit frequency (Hz) of a mechanical angular frequency ω: ``f_c = ω/(2πτ)``."""
+        return omega / (2.0 * math.pi * self.time)
+
+    def mechanical_density(self, density):
+        """A spectral density per circuit angular frequency → per mechanical angular frequency
+        (``dω_c = dω/τ``, so ``S(ω) = S_c(ω/τ)/τ``; the other conventions: :mod:`ss_mech.response`)."""
+        return density / self.time
+
     def kelvin(self, kb: float, temperature: float) -> float:
         """The bath temperature in kelvin: ``ε k_B T / k_B^SI``."""
         return self.energy * kb * temperature / KB_SI
+
+    def ngspice_kelvin(self, kb: float, temperature: float) -> float:
+        """The temperature to give ngspice so that its ``k_B T`` (with :data:`KB_NGSPICE`) is the bath's."""
+        return self.energy * kb * temperature / KB_NGSPICE
 
     def to_dict(self) -> dict:
         return asdict(self)

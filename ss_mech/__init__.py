@@ -7,6 +7,7 @@ Where things live:
 * :mod:`ss_mech.elements`    the element list (a stick's mass, its drag, a data spring)
 * :mod:`ss_mech.system`      physical parameters → sparse M, Γ, K, the noise map, ``System.kT``
 * :mod:`ss_mech.spectrum`    the modal spectrum ``Kφ = ω²Mφ``: stiffest mode, fastest/slowest rates
+* :mod:`ss_mech.response`    the frequency domain: χ(ω), the noise spectrum, the FDT, readouts, conventions
 * :mod:`ss_mech.trajectory`  the one trajectory type every backend returns
 * :mod:`ss_mech.noise`       sampled noise signals that can drive either backend
 * :mod:`ss_mech.run`         what every backend shares: run checks, initial state, seed streams

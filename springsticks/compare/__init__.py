@@ -2,7 +2,7 @@
 
 * :mod:`.checks`      a row of the comparison (:class:`Check`), the result table, the measures
 * :mod:`.plan`        the settings (:class:`CrosscheckConfig`) and what every mode shares
-* :mod:`.modes`       the four comparisons: deterministic, stochastic, pathwise, training
+* :mod:`.modes`       the five comparisons: deterministic, stochastic, pathwise, training, spectral
 * :mod:`.crosscheck`  :func:`crosscheck`, the driver, and the default (demo) spec
 * :mod:`.report`      the markdown report with its figures
 

@@ -1,6 +1,6 @@
 """Cross-validate the two backends: one system through torchsde (ss_mech) and through ngspice.
 
-:func:`crosscheck` runs the comparisons of :mod:`springsticks.compare.modes` (``deterministic``,
+:func:`crosscheck` runs the comparisons of :mod:`springsticks.compare.modes` (``deterministic``, ``spectral``,
 ``stochastic``, ``pathwise``, ``training``) on a spec and returns a
 :class:`~springsticks.compare.checks.CrosscheckResult`; every tolerance is in
 :class:`~springsticks.compare.plan.CrosscheckConfig` and in the result table. Known systematic
@@ -82,7 +82,7 @@ def crosscheck(spec=None, *, config: CrosscheckConfig | None = None, modes=MODES
     result = CrosscheckResult(spec=spec, config=config)
     todo = []
     for mode in modes:
-        why = why_not(mode, plan.system)
+        why = why_not(mode, plan.system, config.oracle_max_dof)
         if why:
             result.skipped[mode] = why
         else:

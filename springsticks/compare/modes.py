@@ -21,6 +21,11 @@
 ``training``
     Mini-batch training (springs switched batch by batch, state carried over), the same noise
     in both (none at T = 0): final training MSE, x and D agree to ≤ 1e-3 relative.
+``spectral``
+    The frequency domain (:mod:`springsticks.spectrum`) on every height (at most 16, spread over the
+    machine): ngspice's ``.ac`` against
+    the exact χ(ω) = (K − ω²M + iωΓ)⁻¹ (≤ 1e-6), its ``.noise`` (the resistors' own thermal noise)
+    against the FDT spectrum 2k_BT·χΓχᴴ (≤ 1e-3), and ∫S dω/2π against k_BT·K⁻¹ on the pinned heights.
 
 Each runner takes the :class:`~springsticks.compare.plan.Plan`, the config and the result it
 appends its checks, metrics and runs to.
@@ -237,6 +242,35 @@ def _training(plan, config, result, progress: bool):
     result.runs["training"] = runs
 
 
+#: the spectral mode reads at most this many heights
+SPECTRAL_HEIGHTS = 16
+
+
+def _spectral(plan, config, result, progress: bool):
+    from ..spectrum import spectrum_analysis
+
+    N = plan.system.n_dof
+    # one .ac and one .noise run per readout row: on a large machine, SPECTRAL_HEIGHTS heights spread over it
+    rows_ = np.unique(np.linspace(0, N - 1, min(N, SPECTRAL_HEIGHTS)).round().astype(int))
+    readout = "heights" if rows_.size == N else np.eye(N)[rows_]
+    out = spectrum_analysis(plan.system, readout=readout, welch=False, progress=progress)
+    rows = {"ac": ("ngspice .ac vs exact chi(w); max |d chi| / max |chi|", "rel"),
+            "noise": ("ngspice .noise vs FDT 2kT chi G chi^H; max rel", "rel"),
+            "equipartition": ("integral S dw/2pi / (kT K^-1), pinned heights", "|r-1|")}
+    if rows_.size < N:
+        result.notes.append(f"spectral: {rows_.size} of the {N} heights are read (one ngspice run each)")
+    for check in out["checks"]:
+        if check["key"] in rows:
+            quantity, measure = rows[check["key"]]
+            result.checks.append(Check("spectral", quantity, check["deviation"], check["tolerance"], measure))
+    result.metrics["spectral"] = {k: out.get(k) for k in ("ac_max_rel_err", "noise_max_rel_err", "fdt_max_rel_err",
+                                                          "equipartition_max_rel_err")}
+    result.metrics["spectral"].update(points=len(out["omega"]), heights=rows_.tolist(),
+                                      omega_range=[float(out["omega"][0]), float(out["omega"][-1])])
+    result.notes.extend(f"spectral: {n}" for n in out["notes"])
+    result.runs["spectral"] = out
+
+
 RUNNERS = {"deterministic": _deterministic, "stochastic": _stochastic, "pathwise": _pathwise,
-            "training": _training}
+            "training": _training, "spectral": _spectral}
 

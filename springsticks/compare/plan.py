@@ -13,7 +13,7 @@ import numpy as np
 
 __all__ = ["MODES", "CrosscheckConfig", "Plan", "make_plan", "why_not"]
 
-MODES = ("deterministic", "stochastic", "pathwise", "training")
+MODES = ("deterministic", "stochastic", "pathwise", "training", "spectral")
 
 
 @dataclass(frozen=True)
@@ -125,14 +125,16 @@ def make_plan(spec, config: CrosscheckConfig) -> Plan:
                 oracle=system.n_dof <= config.oracle_max_dof)
 
 
-def why_not(mode: str, system) -> str | None:
+def why_not(mode: str, system, config_max_dof: int = 200) -> str | None:
     """Why ``mode`` cannot run on ``system`` (None when it can)."""
     from ss_circuit.sources import fdt_only
 
-    if mode in ("stochastic", "pathwise") and not system.thermal:
+    if mode in ("stochastic", "pathwise", "spectral") and not system.thermal:
         return "needs a thermal system: set physics.temperature > 0 and friction > 0"
-    if mode in ("stochastic", "pathwise", "training") and system.thermal and system.noise != "fdt":
+    if mode in ("stochastic", "pathwise", "training", "spectral") and system.thermal and system.noise != "fdt":
         return fdt_only(system)
+    if mode == "spectral" and system.n_dof > config_max_dof:
+        return f"the exact response is dense: at most {config_max_dof} degrees of freedom, this system has {system.n_dof}"
     if mode == "training" and system.n_points < 2:
         return "needs at least two data points to form mini-batches"
     return None

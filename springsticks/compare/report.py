@@ -3,7 +3,7 @@
 :func:`write_report` fills a folder with ``report.md``, ``results.json`` (the ``--json``
 output), ``spec.json`` (the system, runnable again with ``springsticks crosscheck spec.json``)
 and the figures ``deterministic.png``, ``stochastic.png``, ``equipartition.png``,
-``pathwise.png`` and ``training.png`` (those of the modes that ran), each written atomically and
+``pathwise.png``, ``training.png``, ``bode.png`` and ``psd.png`` (those of the modes that ran), each written atomically and
 ``report.md`` last.
 """
 from __future__ import annotations
@@ -248,8 +248,23 @@ def _training_section(plt, result, folder) -> list[str]:
             f"{tr['final_loss_rel_err']:.2e}).", "", "![training](training.png)"]
 
 
+def _spectral_section(plt, result, folder) -> list[str]:
+    from ..spectrum import plot_bode, plot_psd
+
+    out, sp = result.runs["spectral"], result.metrics["spectral"]
+    show = list(range(min(len(out["labels"]), 4)))
+    plot_bode(plt, out, show, folder)
+    plot_psd(plt, out, show, folder)
+    return ["## Spectral (frequency domain)", "",
+            f"ngspice's `.ac` and `.noise` of the same circuit at {sp['points']} frequencies, ω = "
+            f"{sp['omega_range'][0]:.3g} to {sp['omega_range'][1]:.3g}: the response against χ = (K − ω²M + iωΓ)⁻¹ "
+            f"({sp['ac_max_rel_err']:.2e}), the resistors' own thermal noise against 2k_BT·χΓχᴴ "
+            f"({sp['noise_max_rel_err']:.2e}); `springsticks spectrum` adds a Welch estimate from a simulated ensemble.",
+            "", "![Bode plot](bode.png)", "", "![noise spectrum](psd.png)"]
+
+
 _SECTIONS = {"deterministic": _deterministic_section, "stochastic": _stochastic_section,
-             "pathwise": _pathwise_section, "training": _training_section}
+             "pathwise": _pathwise_section, "training": _training_section, "spectral": _spectral_section}
 
 
 def write_report(result, folder, *, log=None) -> Path:

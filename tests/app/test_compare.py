@@ -1,6 +1,6 @@
 """``springsticks crosscheck``: every comparison, its report, and that it fails when the circuit is wrong.
 
-The quick crosscheck of the demo system (all four modes, 128 samples per ensemble) runs once
+The quick crosscheck of the demo system (all five modes, 128 samples per ensemble) runs once
 for the module; the failure tests break the translation on purpose — a capacitor 2 % off, a
 Johnson source 25 % too loud — and the crosscheck must notice.
 """
@@ -58,13 +58,14 @@ def test_quick_crosscheck_passes_with_every_figure(quick_run):
     # the exact solutions referee both backends
     assert out["deterministic"]["mech_vs_exact"]["x"] < 1e-4 and out["deterministic"]["circuit_vs_exact"]["x"] < 1e-4
     assert {c["mode"] for c in out["checks"]} == set(cc.MODES) | {"equipartition"}
+    assert out["spectral"]["ac_max_rel_err"] <= 1e-6 and out["spectral"]["noise_max_rel_err"] <= 1e-3
 
 
 def test_report_folder_holds_markdown_figures_and_a_rerunnable_spec(quick_run):
     _, out, folder = quick_run
     text = (folder / "report.md").read_text()
     assert "**PASSED**" in text
-    for name in ("deterministic", "stochastic", "equipartition", "pathwise", "training"):
+    for name in ("deterministic", "stochastic", "equipartition", "pathwise", "training", "bode", "psd"):
         assert (folder / f"{name}.png").stat().st_size > 10_000
         assert f"({name}.png)" in text
     assert json.loads((folder / "results.json").read_text())["passed"] is True
@@ -124,7 +125,8 @@ def test_a_loud_johnson_source_fails_the_statistics(monkeypatch):
 def test_cold_spec_skips_the_noisy_modes_and_trains_deterministically():
     result = cc.crosscheck(one_stick_spec(temperature=0.0), modes=cc.MODES,
                            config=cc.CrosscheckConfig(epochs=2, batches_per_epoch=2))
-    assert set(result.skipped) == {"stochastic", "pathwise"} and "temperature" in result.skipped["stochastic"]
+    assert set(result.skipped) == {"stochastic", "pathwise", "spectral"}
+    assert "temperature" in result.skipped["stochastic"] and "temperature" in result.skipped["spectral"]
     assert result.passed, result.table()
     assert result.metrics["training"]["noise"] == "none" and result.metrics["training"]["batches"] == 4
     assert "skipped" in result.table()
@@ -167,3 +169,21 @@ def test_bad_requests_name_what_is_wrong(spec, modes, message):
 def test_config_needs_two_samples_for_standard_errors():
     with pytest.raises(ValueError, match="samples must be >= 2"):
         cc.CrosscheckConfig(samples=1)
+
+
+def test_a_wrong_capacitor_fails_the_spectral_rows(monkeypatch):
+    """The same 2 % capacitor error, seen by ngspice's .ac and .noise: both spectral rows fail, the exact one not."""
+    import ss_circuit.frequency as frequency
+
+    build = frequency.build_circuit
+
+    def mistranslated(*args, **kwargs):
+        circuit = build(*args, **kwargs)
+        next(b for b in circuit.branches if b.kind == "spring").part *= 1.02
+        return circuit
+
+    monkeypatch.setattr(frequency, "build_circuit", mistranslated)
+    result = cc.crosscheck(one_stick_spec(), modes=("spectral",))
+    failed = {c.quantity.split(" ")[1] for c in result.failures()}
+    assert failed == {".ac", ".noise"}, result.table()
+    assert result.metrics["spectral"]["ac_max_rel_err"] > 1e-3
