@@ -94,3 +94,23 @@ def test_backend_sections_are_checked_with_the_key_named(tmp_path, capsys, secti
     backend = next(iter(section))
     assert main(["simulate", str(path), "--backend", backend]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_executable_writes_its_output_and_exit_status_through_the_quick_exit(tmp_path):
+    """``python -m springsticks`` (the console entry, which freezes the collector at exit): a run's
+    JSON arrives whole on stdout, and an error's status and one-line message are kept."""
+    import subprocess
+    import sys
+
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"grid": {"n_sticks": [2], "u_min": [0.0], "u_max": [1.0]},
+                                "physics": {"friction": 2.0}, "data": {"X": [[0.2], [0.7]], "y": [0.1, 0.3]},
+                                "run": {"t_end": 0.5, "n_out": 3}}))
+    done = subprocess.run([sys.executable, "-m", "springsticks", "simulate", str(spec), "--json"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)["t"]) == 3
+    bad = subprocess.run([sys.executable, "-m", "springsticks", "simulate", str(tmp_path / "missing.json")],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip().startswith("springsticks simulate: error:") and len(bad.stderr.strip().splitlines()) == 1
