@@ -289,3 +289,23 @@ def test_step_brownian_gives_each_scheme_the_ornstein_uhlenbeck_law(method, dt):
     assert np.all(np.abs(Y.mean(0) - mean) < 4 * np.sqrt(d / n))
     se = np.sqrt(2 * d * d / n)  # standard error of a Gaussian sample variance
     assert np.all(np.abs(np.diag(np.cov(Y.T)) - d) < 4 * se)
+
+
+@pytest.mark.parametrize("method", ["euler", "heun"])
+def test_noise_work_reuses_the_schemes_kicks(method, monkeypatch):
+    """The noise-work pass reads the kicks M⁻¹GΔW the scheme computed for each step instead of
+    solving with M again; J, the lumped work and the path equal a run that solves afresh."""
+    import ss_mech.solvers.torchsde.sde as sde_module
+    from ss_mech import Grid
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, (40, 2))
+    s = System(Grid((6, 5), (0.0, 0.0), (1.0, 1.0)), friction=3.0, temperature=0.1, X=X, y=np.sin(3 * X.sum(1)))
+    run = dict(t_end=0.5, dt=0.005, method=method, samples=3, seed=1, n_out=6, extras=("paper_work",))
+    reused = simulate(s, **run)
+    monkeypatch.setattr(sde_module.LangevinSDE, "kicks", lambda self: None)  # always solve afresh
+    fresh = simulate(s.with_params(), **run)
+    assert reused.stats["mass_solves"] == fresh.stats["mass_solves"] - 2  # the two noise-work solves
+    assert np.array_equal(reused.x_end, fresh.x_end)
+    np.testing.assert_allclose(reused.noise_work, fresh.noise_work, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(reused.extras["paper_work"], fresh.extras["paper_work"], rtol=0, atol=1e-13)

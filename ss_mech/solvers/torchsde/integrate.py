@@ -164,6 +164,7 @@ def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init:
             ts = _time_grid(t_cur, h, c)
             if source == "brownian":
                 bm.prepare(steps, steps + c)
+                sde.remember_kicks(bm.chunk())
             with torch.no_grad():
                 ys = torchsde.sdeint(sde, y, ts, bm=bm, method=method, dt=h)
             V = ys[:, :, N:]  # (c+1, S, N)
@@ -187,6 +188,7 @@ def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init:
                     lumped["noise_work"][done] = (L + dL[j - 1]).cpu().numpy()
                 done += 1
                 bar.update(1)
+            sde.remember_kicks(None)
             D, J, L = D + dD[-1], J + dJ[-1], L + dL[-1]
             y, t_cur = ys[-1], ts[-1]
             steps += c
@@ -248,7 +250,9 @@ def _noise_work(sde: LangevinSDE, dW: torch.Tensor, V: torch.Tensor, *, white: b
     c1, S, N = V.shape
     impulse = sde.noise_force(dW.reshape(-1, dW.shape[-1]))  # (N, c·S)
     if white:
-        vmid = V[:-1].reshape(-1, N).T + 0.5 * sde.mass.solve(impulse)  # v_n + ½ M⁻¹GΔW
+        kicks = sde.kicks()  # the scheme's own M⁻¹GΔW, when it computed one for every step
+        kick = sde.mass.solve(impulse) if kicks is None else kicks.reshape(-1, N).T
+        vmid = V[:-1].reshape(-1, N).T + 0.5 * kick  # v_n + ½ M⁻¹GΔW
     else:
         vmid = 0.5 * (V[1:] + V[:-1]).reshape(-1, N).T  # (N, c·S)
     return (vmid * impulse).sum(0).reshape(c1 - 1, S)
@@ -264,7 +268,8 @@ def _lumped_noise_work(sde: LangevinSDE, dW: torch.Tensor, V: torch.Tensor, *, w
     up to the scheme's O(h) terms. Smooth noise: the trapezoid ``½(v_n + v_{n+1})·δv_n``.
     """
     c1, S, N = V.shape
-    kick = sde._kick(dW.reshape(-1, dW.shape[-1]))  # (c·S, N)
+    kicks = sde.kicks()
+    kick = sde._kick(dW.reshape(-1, dW.shape[-1])) if kicks is None else kicks.reshape(-1, N)  # (c·S, N)
     if white:
         vmid = V[:-1].reshape(-1, N) + 0.5 * kick
     else:

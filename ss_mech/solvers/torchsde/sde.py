@@ -71,6 +71,31 @@ class LangevinSDE(torch.nn.Module):
             self.sigma = float(system.noise_amplitudes()[0])
         self.n_drift = 0
         self.n_diffusion = 0
+        self._kick_rows, self._kicks = None, {}
+
+    # --- the kicks of a chunk's increments, kept for the noise-work pass -------------------
+    def remember_kicks(self, increments: torch.Tensor | None) -> None:
+        """Keep the velocity kick ``M⁻¹GΔW_n`` the scheme computes for each row ``n`` of
+        ``increments`` (steps × S × n_noise: the chunk the Brownian object serves, whose rows the
+        scheme receives as views), so that the noise-work pass reads them instead of solving with
+        M again — a third of the mass solves of a step (the kick does not depend on the state).
+        Only a view of a row is recognised; ``None`` forgets them."""
+        self._kick_rows, self._kicks = increments, {}
+
+    def _memo(self, dW: torch.Tensor, dv: torch.Tensor) -> None:
+        rows = self._kick_rows
+        if (rows is not None and dW.shape == rows.shape[1:] and dW.stride() == rows.stride()[1:]
+                and dW.untyped_storage().data_ptr() == rows.untyped_storage().data_ptr()):
+            n, rest = divmod(dW.storage_offset() - rows.storage_offset(), rows.stride(0))
+            if rest == 0 and 0 <= n < rows.shape[0]:
+                self._kicks[n] = dv
+
+    def kicks(self) -> torch.Tensor | None:
+        """The remembered kicks of every row (steps × S × N), or None if a row's is missing."""
+        rows = self._kick_rows
+        if rows is None or len(self._kicks) != rows.shape[0]:
+            return None
+        return torch.stack([self._kicks[n] for n in range(rows.shape[0])])
 
     # --- helpers on column blocks (N × S) -------------------------------------------------
     def force(self, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
@@ -111,7 +136,9 @@ class LangevinSDE(torch.nn.Module):
             return torch.zeros(dW.shape[0], self.N, dtype=dW.dtype, device=dW.device)
         if self.system.noise == "paper":
             return self.sigma * dW
-        return self.mass.solve(self.noise_force(dW)).T
+        dv = self.mass.solve(self.noise_force(dW)).T
+        self._memo(dW, dv)
+        return dv
 
     def f_and_g_prod(self, t, y, dW):
         if self.noise_dim == 0 or self.system.noise == "paper":
@@ -122,4 +149,5 @@ class LangevinSDE(torch.nn.Module):
         S = x.shape[1]
         sol = self.mass.solve(torch.cat([self.force(x, v), self.noise_force(dW)], dim=1))
         a, dv = sol[:, :S].T, sol[:, S:].T
+        self._memo(dW, dv)
         return torch.cat([v.T, a], dim=1), torch.cat([torch.zeros_like(dv), dv], dim=1)
