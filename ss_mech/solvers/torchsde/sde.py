@@ -88,7 +88,7 @@ class LangevinSDE(torch.nn.Module):
                 and dW.untyped_storage().data_ptr() == rows.untyped_storage().data_ptr()):
             n, rest = divmod(dW.storage_offset() - rows.storage_offset(), rows.stride(0))
             if rest == 0 and 0 <= n < rows.shape[0]:
-                self._kicks[n] = dv
+                self._kicks[n] = dv.contiguous()  # its own storage: a view would keep the whole solve alive
 
     def kicks(self) -> torch.Tensor | None:
         """The remembered kicks of every row (steps × S × N), or None if a row's is missing."""
