@@ -74,11 +74,12 @@ def _case(n_sticks, steps, queue):
     # both sides as the best of repeats: a step's time is the fastest of three runs' means, as the
     # mat-vec's is the fastest of seven (a single run's mean carried the first call's set-up and
     # every stall of a shared machine, the baseline's minimum none of them)
-    per_step = np.inf
+    per_step, peak = np.inf, None
     for _ in range(3):
         tr = simulate(system, t_end=steps * dt, dt=dt, method="euler", n_out=2, save_states=False)
         per_step = min(per_step, tr.stats["wall_time"] / tr.stats["steps"])
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the baseline's own copies of W
+        # one run's memory: before the repeats' allocator churn and the baseline's own copies of W
+        peak = peak or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     W = to_torch_csr(system.W)
     x = torch.ones(grid.n_nodes, 1, dtype=torch.float64)
     r = torch.ones(B, 1, dtype=torch.float64)
