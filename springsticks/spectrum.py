@@ -95,7 +95,7 @@ def spectrum_analysis(system, *, scaling=None, readout="heights", f_min=None, f_
     from ss_mech.errors import InputError
 
     scaling = Scaling() if scaling is None else scaling
-    rs.require_fdt(system)
+    rs.require_fdt_spectrum(system)
     if not system.thermal:
         raise InputError(f"the noise spectrum needs a bath: physics.temperature={system.temperature!r} and "
                          f"physics.friction={system.friction!r} must both be > 0")

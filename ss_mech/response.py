@@ -46,7 +46,7 @@ import numpy as np
 from .errors import InputError
 
 __all__ = ["Readout", "READOUTS", "readout_matrix", "check_omega", "response", "noise_spectrum", "fdt_spectrum",
-           "noise_matrix", "require_fdt", "modes", "pinned_readouts", "integrated_spectrum", "equipartition",
+           "noise_matrix", "require_fdt_spectrum", "modes", "pinned_readouts", "integrated_spectrum", "equipartition",
            "two_sided", "one_sided", "angular", "cycles", "decade_grid"]
 
 #: the named readouts (and ``'node:I'`` for the height of degree of freedom I)
@@ -192,7 +192,7 @@ def noise_spectrum(system, omega, readout="heights", *, noiseless=()) -> np.ndar
     unit angular frequency for ``fdt`` noise (``Γ_n`` = Γ unless dampers are ``noiseless``,
     :func:`noise_matrix`). Raises for ``paper`` noise, which obeys no fluctuation–dissipation relation.
     """
-    require_fdt(system)
+    require_fdt_spectrum(system)
     w = check_omega(omega)
     Y = _readout_chi(system, w, readout_matrix(system, readout).matrix)
     Gn = noise_matrix(system, noiseless)
@@ -202,12 +202,14 @@ def noise_spectrum(system, omega, readout="heights", *, noiseless=()) -> np.ndar
 def fdt_spectrum(system, omega, readout="heights") -> np.ndarray:
     """``−(2 k_BT/ω) · Im(R χ Rᵀ)``, real (n_ω, n_r, n_r): the spectrum the fluctuation–dissipation
     theorem predicts from the response alone."""
-    require_fdt(system)
+    require_fdt_spectrum(system)
     w = check_omega(omega)
     return -2.0 * system.kT / w[:, None, None] * response(system, w, readout).imag
 
 
-def require_fdt(system):
+def require_fdt_spectrum(system):
+    """InputError unless ``system`` has ``fdt`` noise: only then is its spectrum the FDT's
+    (the circuit's own rule, that it realises fdt noise only, is :func:`ss_circuit.sources.require_fdt`)."""
     if system.noise != "fdt":
         raise InputError(f"physics.noise={system.noise!r} has no fluctuation-dissipation relation (its kicks on every "
                          "velocity are not the thermal force of the drag, and its stationary state is not Gibbs); "
