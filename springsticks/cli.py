@@ -391,6 +391,25 @@ def _epilog() -> str:
     return "exit status:\n" + "\n".join(f"  {code:<{width}}  {what}" for code, what in EXIT_CODES.items())
 
 
+#: the defaults of springsticks.energy.Units (not imported here: the parser must not load numpy)
+UNIT_DEFAULTS = {"capacitance": 1e-12, "volts_per_unit": 1.0, "tau": 1e-9, "temperature_k": 300.0}
+
+
+def _add_units(parser, *, defaults: bool = True, temperature: str | None = "bath temperature in kelvin") -> None:
+    """The physical-units options (:class:`springsticks.energy.Units`) on one subcommand: with their
+    defaults, or (``defaults=False``) all None, so that leaving them out means reduced units;
+    ``temperature=None`` leaves out ``--temperature-k``."""
+    d = UNIT_DEFAULTS if defaults else dict.fromkeys(UNIT_DEFAULTS)
+    shown = (lambda text: f"{text} (default %(default)s)") if defaults else (lambda text: f"physical units: {text}")
+    parser.add_argument("--capacitance", type=float, default=d["capacitance"],
+                        help=shown("C0, farads of a spring of stiffness 1"))
+    parser.add_argument("--volts-per-unit", type=float, default=d["volts_per_unit"],
+                        help=shown("V_u, volts per unit height"))
+    parser.add_argument("--tau", type=float, default=d["tau"], help=shown("seconds per time unit"))
+    if temperature is not None:
+        parser.add_argument("--temperature-k", type=float, default=d["temperature_k"], help=shown(temperature))
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="springsticks", description=__doc__.split("\n\n")[0], epilog=_epilog(),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -472,10 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("energy", parents=[common], help="the energy a machine spends to learn, in joules")
     e.add_argument("spec", help="spec JSON (its temperature is replaced by --temperature-k)")
-    e.add_argument("--capacitance", type=float, default=1e-12, help="C0: farads of a spring of stiffness 1 (default 1 pF)")
-    e.add_argument("--volts-per-unit", type=float, default=1.0, help="V_u: volts per unit height (default 1)")
-    e.add_argument("--tau", type=float, default=1e-9, help="seconds per time unit (default 1 ns)")
-    e.add_argument("--temperature-k", type=float, default=300.0, help="bath temperature in kelvin (default 300)")
+    _add_units(e)
     tg = e.add_mutually_exclusive_group()
     tg.add_argument("--target-mse", type=float, help="the MSE to reach")
     tg.add_argument("--target-factor", type=float, default=1.1, help="target = factor x least-squares MSE (default 1.1)")
@@ -505,10 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--eseries", choices=("E6", "E12", "E24", "E48", "E96"), help="round the parts first")
     h.add_argument("--samples", type=int, default=8, help="perturbed machines (default 8)")
     h.add_argument("--corners", action="store_true", help="also every part at +tol and at -tol")
-    h.add_argument("--capacitance", type=float, default=1e-12, help="C0: farads of a spring of stiffness 1")
-    h.add_argument("--volts-per-unit", type=float, default=1.0, help="V_u: volts per unit height")
-    h.add_argument("--tau", type=float, default=1e-9, help="seconds per time unit (default 1 ns)")
-    h.add_argument("--temperature-k", type=float, default=300.0, help="bath in kelvin (0: deterministic)")
+    _add_units(h, temperature="bath in kelvin (0: deterministic)")
     h.add_argument("--epochs", type=int, default=5)
     h.add_argument("--batch-size", type=int, help="default: half the training points")
     h.add_argument("--time-per-batch", type=float, help="default: run.t_end / batches per epoch")
@@ -523,9 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr = sub.add_parser("parts", parents=[common], help="every L, R, C of a spec's circuit rounded to an E-series")
     pr.add_argument("spec")
     pr.add_argument("--eseries", choices=("E6", "E12", "E24", "E48", "E96"), default="E24")
-    pr.add_argument("--capacitance", type=float, default=1e-12, help="C0: farads of a spring of stiffness 1")
-    pr.add_argument("--volts-per-unit", type=float, default=1.0, help="V_u: volts per unit height")
-    pr.add_argument("--tau", type=float, default=1e-9, help="seconds per time unit (default 1 ns)")
+    _add_units(pr, temperature=None)
     pr.add_argument("--json", action="store_true")
     pr.set_defaults(func=_parts)
 
@@ -537,10 +548,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--f-min", type=float, help="lowest frequency, cycles per time unit of the spec (w = 2 pi f)")
     sp.add_argument("--f-max", type=float, help="highest frequency, cycles per time unit")
     sp.add_argument("--points", type=int, default=10, help="points per decade (default 10)")
-    sp.add_argument("--capacitance", type=float, help="physical units: C0, farads of a spring of stiffness 1")
-    sp.add_argument("--volts-per-unit", type=float, help="physical units: V_u, volts per unit height")
-    sp.add_argument("--tau", type=float, help="physical units: seconds per time unit")
-    sp.add_argument("--temperature-k", type=float, help="physical units: the bath in kelvin (replaces the spec's)")
+    _add_units(sp, defaults=False, temperature="the bath in kelvin (replaces the spec's)")
     sp.add_argument("--samples", type=int, default=32, help="trajectories of the Welch estimate (default 32)")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--no-circuit", action="store_true", help="skip ngspice")

@@ -114,3 +114,14 @@ def test_the_executable_writes_its_output_and_exit_status_through_the_quick_exit
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     assert bad.stderr.strip().startswith("springsticks simulate: error:") and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_the_parsers_unit_defaults_are_those_of_units():
+    from dataclasses import asdict
+
+    from springsticks.cli import UNIT_DEFAULTS, build_parser
+    from springsticks.energy import Units
+
+    assert UNIT_DEFAULTS == asdict(Units())
+    args = build_parser().parse_args(["energy", "spec.json"])
+    assert (args.capacitance, args.volts_per_unit, args.tau, args.temperature_k) == tuple(asdict(Units()).values())
