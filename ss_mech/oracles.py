@@ -26,7 +26,7 @@ from .run import initial_state
 from .system import System
 from .trajectory import Trajectory
 
-__all__ = ["drift_matrix", "diffusion_matrix", "exact_deterministic", "ou_propagator", "ou_moments",
+__all__ = ["drift_matrix", "diffusion_matrix", "noise_power", "exact_deterministic", "ou_propagator", "ou_moments",
            "ensemble_energies", "stationary_covariance", "least_squares"]
 
 
@@ -84,6 +84,15 @@ def diffusion_matrix(system: System) -> np.ndarray:
     else:
         Q[N:, N:] = np.eye(N) * 2 * kT * system.friction / system.stick_mass
     return Q
+
+
+def noise_power(system: System) -> float:
+    """The bath's mean power into the machine, ``⟨J⟩ rate = ½ tr(M⁻¹GGᵀ) = ½ tr(M·Q_vv)``
+    (``N γ k_BT`` for fdt noise on the ideal machine; 0 without a bath). It depends on the sticks
+    and the bath alone, so it is computed once per machine and shared by its spring sets."""
+    N = system.n_dof
+    return system.shared("oracles.noise_power", lambda: 0.5 * float(
+        np.trace(system.mass_matrix.toarray() @ diffusion_matrix(system)[N:, N:])))
 
 
 def _propagator(A: np.ndarray, c: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:

@@ -31,7 +31,7 @@ import time
 
 import numpy as np
 
-from ..oracles import diffusion_matrix, ou_propagator
+from ..oracles import noise_power, ou_propagator
 from ..run import seed_int
 from ..trajectory import Trajectory
 from .base import Solver
@@ -97,9 +97,7 @@ class ExactSolver(Solver):
         E = K + U
         heat = E[0] - E  # Q = W − ΔE, no switches within one run
         # ⟨J⟩ = ½ tr(M⁻¹GGᵀ)·t: the bath's mean power (N γ k_BT for fdt), the same for every path
-        power = (0.5 * float(np.trace(system.mass_matrix.toarray() @ diffusion_matrix(system)[N:, N:]))
-                 if system.thermal else 0.0)
-        J = np.broadcast_to((power * t)[:, None], (n_out, samples)).copy()
+        J = np.broadcast_to((noise_power(system) * t)[:, None], (n_out, samples)).copy()
         return Trajectory(
             t=t, kinetic=K, potential=U, dissipated=heat + J, noise_work=J, protocol_work=np.zeros_like(K),
             loss=system.loss_from_potential(U), x_end=Y[:, :N].copy(), v_end=Y[:, N:].copy(), x=xs, v=vs,

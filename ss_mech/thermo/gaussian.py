@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as sla
 
-from ..oracles import diffusion_matrix, drift_matrix, ou_propagator
+from ..oracles import drift_matrix, noise_power, ou_propagator
 from ..run import gibbs_positions, maxwell_factor
 from ..system import System
 from .protocol import Protocol, as_protocol
@@ -83,10 +83,9 @@ def _static(system: System) -> dict:
         M = system.mass_matrix.toarray()
         K = system.stiffness_matrix.toarray()
         A, _ = system.cached("oracles.drift", lambda: drift_matrix(system))
-        Q = system.cached("oracles.diffusion", lambda: diffusion_matrix(system))
         kT = system.kT
         out = {"N": N, "M": M, "Minv": np.linalg.inv(M), "K": K, "kT": kT,
-               "power": 0.5 * float(np.trace(M @ Q[N:, N:])),  # ⟨J⟩ rate = ½ tr(M⁻¹GGᵀ)
+               "power": noise_power(system),  # ⟨J⟩ rate = ½ tr(M⁻¹GGᵀ)
                "trA": float(np.trace(A)), "eq": None}
         if kT > 0 and system.noise == "fdt":
             try:
