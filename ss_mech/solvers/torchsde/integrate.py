@@ -172,9 +172,11 @@ def integrate(solver, system: System, *, t_end: float, dt: float | None, x_init:
             dL = torch.zeros_like(dD)
             if sde.noise_dim:
                 dW = bm.chunk() if source == "brownian" else torch.stack([bm(ts[n], ts[n + 1]) for n in range(c)])
-                dJ = torch.cumsum(_noise_work(sde, dW, V, white=source == "brownian"), 0)
+                white = source == "brownian"
+                kicks = sde.kicks() if white else None  # the scheme's own M⁻¹GΔW, when it has every step's
+                dJ = torch.cumsum(_noise_work(sde, dW, V, white=white, kicks=kicks), 0)
                 if lumped is not None:
-                    dL = m_s * torch.cumsum(_lumped_noise_work(sde, dW, V, white=source == "brownian"), 0)
+                    dL = m_s * torch.cumsum(_lumped_noise_work(sde, dW, V, white=white, kicks=kicks), 0)
             else:
                 dJ = torch.zeros_like(dD)
             # output times reached inside this chunk: global steps in (steps, steps + c]
@@ -230,7 +232,8 @@ def _dissipation(sde: LangevinSDE, V: torch.Tensor, h: float) -> torch.Tensor:
     return 0.5 * h * (p[1:] + p[:-1])
 
 
-def _noise_work(sde: LangevinSDE, dW: torch.Tensor, V: torch.Tensor, *, white: bool) -> torch.Tensor:
+def _noise_work(sde: LangevinSDE, dW: torch.Tensor, V: torch.Tensor, *, white: bool,
+                kicks: torch.Tensor | None = None) -> torch.Tensor:
     """Stratonovich ``∫ v∘η dt`` over each step of a chunk, (c, S), from the chunk's increments
     ``dW`` (c, S, n_noise) — the very numbers the scheme stepped with.
 
@@ -246,11 +249,13 @@ def _noise_work(sde: LangevinSDE, dW: torch.Tensor, V: torch.Tensor, *, white: b
     mean heat is within one standard error of the Ornstein–Uhlenbeck oracle).
 
     Smooth noise (a :class:`SampledNoise`, piecewise linear): the trapezoid, second order.
+
+    ``kicks`` (c, S, N): the scheme's own ``M⁻¹GΔW_n`` when it has every step's
+    (:meth:`LangevinSDE.kicks`); otherwise they are solved for here.
     """
     c1, S, N = V.shape
     impulse = sde.noise_force(dW.reshape(-1, dW.shape[-1]))  # (N, c·S)
     if white:
-        kicks = sde.kicks()  # the scheme's own M⁻¹GΔW, when it computed one for every step
         kick = sde.mass.solve(impulse) if kicks is None else kicks.reshape(-1, N).T
         vmid = V[:-1].reshape(-1, N).T + 0.5 * kick  # v_n + ½ M⁻¹GΔW
     else:
@@ -258,7 +263,8 @@ def _noise_work(sde: LangevinSDE, dW: torch.Tensor, V: torch.Tensor, *, white: b
     return (vmid * impulse).sum(0).reshape(c1 - 1, S)
 
 
-def _lumped_noise_work(sde: LangevinSDE, dW: torch.Tensor, V: torch.Tensor, *, white: bool) -> torch.Tensor:
+def _lumped_noise_work(sde: LangevinSDE, dW: torch.Tensor, V: torch.Tensor, *, white: bool,
+                       kicks: torch.Tensor | None = None) -> torch.Tensor:
     """``∫ v∘δv`` per unit lumped mass over each step of a chunk, (c, S): the work of the noise on
     a mass ``m_s`` per degree of freedom (multiply by ``m_s``), from the step's velocity kick
     ``δv_n`` (``σ ΔW_n`` for paper noise, ``M⁻¹G ΔW_n`` for fdt).
@@ -268,7 +274,6 @@ def _lumped_noise_work(sde: LangevinSDE, dW: torch.Tensor, V: torch.Tensor, *, w
     up to the scheme's O(h) terms. Smooth noise: the trapezoid ``½(v_n + v_{n+1})·δv_n``.
     """
     c1, S, N = V.shape
-    kicks = sde.kicks()
     kick = sde._kick(dW.reshape(-1, dW.shape[-1])) if kicks is None else kicks.reshape(-1, N)  # (c·S, N)
     if white:
         vmid = V[:-1].reshape(-1, N) + 0.5 * kick
